@@ -1,0 +1,265 @@
+from __future__ import annotations
+
+import datetime
+import uuid
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class ReviewCycle(models.Model):
+    """One UPR review of a state, with the dates the whole movement organises around."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    state_under_review = models.CharField(_("state under review"), max_length=100)
+    number = models.PositiveSmallIntegerField(_("cycle number"))
+    title = models.CharField(_("title"), max_length=200)
+    consultations_open = models.DateField(_("consultations open"))
+    local_report_due = models.DateField(
+        _("local report due"), help_text=_("September 15 by default.")
+    )
+    national_compilation_due = models.DateField(_("national compilation due"))
+    review_session = models.DateField(_("review session"))
+    recommendations_released = models.DateField(_("recommendations released"))
+    is_current = models.BooleanField(_("current cycle"), default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("-number",)
+        constraints = [
+            models.UniqueConstraint(
+                fields=["state_under_review", "number"], name="cycle_unique_state_number"
+            ),
+            # At most one current cycle; the service flips it atomically so there is exactly one.
+            models.UniqueConstraint(
+                fields=["is_current"], condition=Q(is_current=True), name="cycle_single_current"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @staticmethod
+    def default_local_report_due(year: int) -> datetime.date:
+        return datetime.date(year, 9, 15)
+
+    def timeline(self) -> list[tuple[str, datetime.date]]:
+        """The key dates, in order."""
+        items = [
+            (str(_("Consultations open")), self.consultations_open),
+            (str(_("Local report due")), self.local_report_due),
+            (str(_("National compilation due")), self.national_compilation_due),
+            (str(_("Review session")), self.review_session),
+            (str(_("Recommendations released")), self.recommendations_released),
+        ]
+        return sorted(items, key=lambda item: item[1])
+
+    def next_deadline(self, today: datetime.date | None = None) -> tuple[str, datetime.date] | None:
+        today = today or timezone.localdate()
+        upcoming = [item for item in self.timeline() if item[1] >= today]
+        return upcoming[0] if upcoming else None
+
+
+class City(models.Model):
+    """A human rights city taking part in the UPR. Owns everything its team collects."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    name = models.CharField(_("name"), max_length=120)
+    state = models.CharField(_("state"), max_length=60, help_text=_("For example: Washington"))
+    slug = models.SlugField(_("web address name"), max_length=80, unique=True)
+    public_description = models.TextField(_("public description"), blank=True)
+    contact_email = models.EmailField(_("public contact email"), blank=True)
+    contact_url = models.URLField(_("public website"), blank=True)
+    cycles = models.ManyToManyField(
+        ReviewCycle, through="Participation", related_name="cities", blank=True
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("name",)
+        verbose_name_plural = _("cities")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "state"], name="city_unique_name_state"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name}, {self.state}"
+
+
+class Participation(models.Model):
+    """A city taking part in a review cycle."""
+
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="participations")
+    cycle = models.ForeignKey(ReviewCycle, on_delete=models.PROTECT, related_name="participations")
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["city", "cycle"], name="participation_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.city} — {self.cycle}"
+
+
+class Role(models.TextChoices):
+    CITY_LEAD = "city_lead", _("City lead")
+    ORGANIZER = "organizer", _("Organizer")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Membership(models.Model):
+    """A user's role in one city's team."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("city__name", "user__email")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "user"], name="membership_unique_city_user"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.city} ({self.get_role_display()})"
+
+
+class InvitationRole(models.TextChoices):
+    CITY_LEAD = "city_lead", _("City lead")
+    ORGANIZER = "organizer", _("Organizer")
+    VIEWER = "viewer", _("Viewer")
+    NATIONAL_COORDINATOR = "national_coordinator", _("National coordinator")
+
+
+class InvitationStatus(models.TextChoices):
+    PENDING = "pending", _("Pending")
+    ACCEPTED = "accepted", _("Accepted")
+    REVOKED = "revoked", _("Revoked")
+    EXPIRED = "expired", _("Expired")
+
+
+class EmailStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    SENDING = "sending", _("Sending")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+
+
+class Invitation(models.Model):
+    """A single-use, expiring invitation to join a city team or the national coordinators.
+
+    The token exists only in the email (see `cities.tokens`).
+    `city` is null exactly when the invitation is for the (global) coordinator role.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    city = models.ForeignKey(
+        City, on_delete=models.CASCADE, related_name="invitations", null=True, blank=True
+    )
+    email = models.EmailField(_("email address"))
+    role = models.CharField(_("role"), max_length=30, choices=InvitationRole.choices)
+    # The link's token is an HMAC of (uuid, nonce) under SECRET_KEY; rotating the nonce
+    # (re-send) kills the old link. Nothing in this row can be used to forge a link.
+    token_nonce = models.CharField(max_length=32, editable=False)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    status = models.CharField(
+        max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING
+    )
+    email_status = models.CharField(
+        max_length=20, choices=EmailStatus.choices, default=EmailStatus.QUEUED
+    )
+    email_attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+    expires_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ("-created_at",)
+        constraints = [
+            models.CheckConstraint(
+                condition=(Q(role="national_coordinator") & Q(city__isnull=True))
+                | (~Q(role="national_coordinator") & Q(city__isnull=False)),
+                name="invitation_city_matches_role",
+            ),
+            # One live invitation per person and team: re-inviting replaces the old one.
+            models.UniqueConstraint(
+                fields=["email", "city"],
+                condition=Q(status="pending"),
+                nulls_distinct=False,
+                name="invitation_single_pending",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.city or _('national coordinators')}"
+
+    def is_expired(self, now: datetime.datetime | None = None) -> bool:
+        return (now or timezone.now()) >= self.expires_at
+
+    def is_usable(self) -> bool:
+        return self.status == InvitationStatus.PENDING and not self.is_expired()
+
+
+class AuditAction(models.TextChoices):
+    LOGIN = "login", _("Logged in")
+    INVITATION_SENT = "invitation.sent", _("Invitation created")
+    INVITATION_RESENT = "invitation.resent", _("Invitation re-sent")
+    INVITATION_REVOKED = "invitation.revoked", _("Invitation revoked")
+    INVITATION_ACCEPTED = "invitation.accepted", _("Invitation accepted")
+    MEMBERSHIP_CREATED = "membership.created", _("Member added")
+    MEMBERSHIP_ROLE_CHANGED = "membership.role_changed", _("Role changed")
+    MEMBERSHIP_REMOVED = "membership.removed", _("Member removed")
+    COORDINATOR_APPOINTED = "coordinator.appointed", _("Coordinator appointed")
+    CITY_CREATED = "city.created", _("City created")
+    CITY_UPDATED = "city.updated", _("City updated")
+    CYCLE_CREATED = "cycle.created", _("Cycle created")
+    CYCLE_UPDATED = "cycle.updated", _("Cycle updated")
+    CYCLE_MADE_CURRENT = "cycle.made_current", _("Cycle made current")
+
+
+class AuditEvent(models.Model):
+    """An append-only record of who did what, where and when.
+
+    `city` is null for national events (cycles, coordinator appointments, logins).
+    `target_label` is a short, non-sensitive description kept even if the target is deleted.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    city = models.ForeignKey(
+        City, on_delete=models.SET_NULL, null=True, blank=True, related_name="audit_events"
+    )
+    action = models.CharField(max_length=40, choices=AuditAction.choices)
+    target_type = models.CharField(max_length=40, blank=True)
+    target_id = models.CharField(max_length=64, blank=True)
+    target_label = models.CharField(max_length=200, blank=True)
+    details = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        ordering = ("-created_at", "-id")
+        indexes = [models.Index(fields=["city", "-created_at"], name="audit_city_time")]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.target_label}"

@@ -1,0 +1,57 @@
+"""Celery tasks for cities: invitation email delivery and housekeeping. Ids in, services do the work."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from celery import shared_task
+from django.db.models import Q
+from django.utils import timezone
+
+from cities import services
+from cities.models import EmailStatus, Invitation, InvitationStatus
+from upr_portal.queueing import publish
+
+MAX_EMAIL_ATTEMPTS = 5
+
+
+@shared_task(bind=True, max_retries=MAX_EMAIL_ATTEMPTS, acks_late=True)  # type: ignore[untyped-decorator]
+def invitation_send_email(self, invitation_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Send one invitation email. Safe to run twice: the claim lets only one run send."""
+    try:
+        services.invitation_deliver(invitation_id=invitation_id)
+    except services.EmailDeliveryError as exc:
+        raise self.retry(exc=exc, countdown=30 * (self.request.retries + 1)) from exc
+
+
+@shared_task  # type: ignore[untyped-decorator]
+def invitations_send_pending() -> int:
+    """Re-queue invitation emails whose publish was lost or whose worker died mid-send."""
+    now = timezone.now()
+    stale = Invitation.objects.filter(
+        status=InvitationStatus.PENDING, email_attempts__lt=MAX_EMAIL_ATTEMPTS
+    ).filter(
+        # queued but never picked up / failed and not retried / stuck in sending
+        (
+            (
+                Q(email_status=EmailStatus.QUEUED)
+                | Q(email_status=EmailStatus.FAILED)
+            )
+            & Q(updated_at__lt=now - timedelta(minutes=1))
+        )
+        | (
+            Q(email_status=EmailStatus.SENDING)
+            & Q(updated_at__lt=now - timedelta(minutes=10))
+        )
+    )
+    count = 0
+    for invitation_id in stale.values_list("id", flat=True)[:500]:
+        if publish(invitation_send_email, invitation_id):
+            count += 1
+    return count
+
+
+@shared_task  # type: ignore[untyped-decorator]
+def invitations_expire() -> int:
+    """Mark pending invitations past their expiry as expired."""
+    return services.invitations_expire_due()

@@ -1,0 +1,223 @@
+"""The national console: cities, cycles, coordinators and the national activity log."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from cities import selectors, services
+from cities.forms import CityForm, CycleCreateForm, CycleForm, NationalInviteForm
+from cities.models import ReviewCycle
+from cities.permissions import Capability, national_capability_required
+
+national_required = national_capability_required(Capability.MANAGE_NATIONAL)
+
+CYCLE_FIELDS = (
+    "state_under_review",
+    "number",
+    "title",
+    "consultations_open",
+    "local_report_due",
+    "national_compilation_due",
+    "review_session",
+    "recommendations_released",
+)
+CITY_FIELDS = ("name", "state", "slug", "public_description", "contact_email", "contact_url")
+
+
+@national_required
+def console(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    cities = selectors.city_list_national()
+    if query:
+        cities = cities.filter(name__icontains=query)
+    page = Paginator(cities, 25).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "cities/national/console.html",
+        {
+            "page": page,
+            "query": query,
+            "cycle": selectors.cycle_get_current(),
+            "coordinators": selectors.coordinator_list(),
+            "national_invitations": selectors.invitation_list_pending_national(),
+        },
+    )
+
+
+@national_required
+def city_create(request: HttpRequest) -> HttpResponse:
+    form = CityForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            city = services.city_create(
+                actor=request.user,  # type: ignore[arg-type]
+                **{name: form.cleaned_data[name] for name in CITY_FIELDS},
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request, _("%(city)s was added. Now invite its city lead.") % {"city": city}
+            )
+            return redirect(f"{_url('national:invite')}?city={city.uuid}&role=city_lead")
+    return render(request, "cities/national/form.html", {"form": form, "title": _("Add a city")})
+
+
+@national_required
+def city_edit(request: HttpRequest, city_uuid: str) -> HttpResponse:
+    city = selectors.city_get_for_coordinator(city_uuid=city_uuid)
+    initial = {name: getattr(city, name) for name in CITY_FIELDS}
+    form = CityForm(request.POST or None, initial=initial, instance=city)
+    if request.method == "POST" and form.is_valid():
+        data = {name: form.cleaned_data[name] for name in CITY_FIELDS}
+        data["slug"] = data["slug"] or city.slug
+        try:
+            services.city_update(actor=request.user, city=city, **data)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("%(city)s was updated.") % {"city": city})
+            return redirect("national:console")
+    return render(
+        request, "cities/national/form.html", {"form": form, "title": _("Edit %(city)s") % {"city": city}}
+    )
+
+
+@national_required
+def invite(request: HttpRequest) -> HttpResponse:
+    initial = {"role": request.GET.get("role", "city_lead")}
+    if request.GET.get("city"):
+        initial["city"] = request.GET["city"]
+    form = NationalInviteForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.invitation_create(
+                invited_by=request.user,  # type: ignore[arg-type]
+                email=form.cleaned_data["email"],
+                role=form.cleaned_data["role"],
+                city=form.cleaned_data["city"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            return redirect("national:console")
+    return render(
+        request, "cities/national/form.html", {"form": form, "title": _("Invite someone")}
+    )
+
+
+@national_required
+def invitation_revoke(request: HttpRequest, invitation_uuid: str) -> HttpResponse:
+    invitation = selectors.invitation_get_for_city(city=None, invitation_uuid=invitation_uuid)
+    if request.method == "POST":
+        try:
+            services.invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email})
+        return redirect("national:console")
+    return render(
+        request,
+        "cities/app/confirm.html",
+        {
+            "title": _("Revoke the invitation to %(email)s?") % {"email": invitation.email},
+            "body": _("The link in their email will stop working."),
+            "confirm_label": _("Revoke invitation"),
+            "danger": True,
+            "cancel_url": _url("national:console"),
+        },
+    )
+
+
+@national_required
+def cycles(request: HttpRequest) -> HttpResponse:
+    return render(request, "cities/national/cycles.html", {"cycles": selectors.cycle_list()})
+
+
+@national_required
+def cycle_create(request: HttpRequest) -> HttpResponse:
+    form = CycleCreateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cycle = services.cycle_create(
+                actor=request.user,  # type: ignore[arg-type]
+                make_current=form.cleaned_data["make_current"],
+                **{name: form.cleaned_data[name] for name in CYCLE_FIELDS},
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("%(cycle)s was created.") % {"cycle": cycle})
+            return redirect("national:cycles")
+    return render(request, "cities/national/form.html", {"form": form, "title": _("New review cycle")})
+
+
+@national_required
+def cycle_edit(request: HttpRequest, cycle_uuid: str) -> HttpResponse:
+    cycle = selectors.cycle_get(cycle_uuid=cycle_uuid)
+    initial = {name: getattr(cycle, name) for name in CYCLE_FIELDS}
+    form = CycleForm(request.POST or None, initial=initial, instance=cycle)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cycle_update(
+                actor=request.user,  # type: ignore[arg-type]
+                cycle=cycle,
+                **{name: form.cleaned_data[name] for name in CYCLE_FIELDS},
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("%(cycle)s was updated.") % {"cycle": cycle})
+            return redirect("national:cycles")
+    return render(
+        request, "cities/national/form.html", {"form": form, "title": _("Edit %(cycle)s") % {"cycle": cycle}}
+    )
+
+
+@national_required
+def cycle_make_current(request: HttpRequest, cycle_uuid: str) -> HttpResponse:
+    cycle: ReviewCycle = selectors.cycle_get(cycle_uuid=cycle_uuid)
+    if request.method == "POST":
+        services.cycle_make_current(actor=request.user, cycle=cycle)  # type: ignore[arg-type]
+        messages.success(request, _("%(cycle)s is now the current cycle.") % {"cycle": cycle})
+        return redirect("national:cycles")
+    return render(
+        request,
+        "cities/app/confirm.html",
+        {
+            "title": _("Make %(cycle)s the current cycle?") % {"cycle": cycle},
+            "body": _(
+                "The public timeline and every city's deadlines will follow this cycle, and "
+                "every city joins it."
+            ),
+            "confirm_label": _("Make current"),
+            "cancel_url": _url("national:cycles"),
+        },
+    )
+
+
+@national_required
+def activity(request: HttpRequest) -> HttpResponse:
+    page = Paginator(selectors.audit_list_national(), 50).get_page(request.GET.get("page"))
+    return render(request, "cities/national/activity.html", {"page": page})
+
+
+def _url(name: str) -> str:
+    from django.urls import reverse
+
+    return reverse(name)
+
+
+def _form_errors(form: CycleForm, exc: ValidationError) -> None:
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.message_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc)

@@ -1,0 +1,93 @@
+"""Shared fixtures: the two-city world, MFA-enrolled log-ins, and clean Redis per test."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from allauth.mfa.models import Authenticator
+from django.core.cache import cache
+from django.test import Client
+
+from accounts.models import User
+from cities.models import City, ReviewCycle, Role
+from tests.factories import (
+    CityFactory,
+    CoordinatorFactory,
+    MembershipFactory,
+    ParticipationFactory,
+    ReviewCycleFactory,
+    UserFactory,
+)
+
+
+@dataclass
+class CityTeam:
+    city: City
+    lead: User
+    organizer: User
+    viewer: User
+    outsider: User  # has an account, on no team of this city
+
+
+@dataclass
+class World:
+    cycle: ReviewCycle
+    a: CityTeam
+    b: CityTeam
+    coordinator: User
+
+
+def _team(cycle: ReviewCycle, name: str, slug: str) -> CityTeam:
+    city = CityFactory(name=name, slug=slug)
+    ParticipationFactory(city=city, cycle=cycle)
+    team = CityTeam(
+        city=city,
+        lead=MembershipFactory(city=city, role=Role.CITY_LEAD).user,
+        organizer=MembershipFactory(city=city, role=Role.ORGANIZER).user,
+        viewer=MembershipFactory(city=city, role=Role.VIEWER).user,
+        outsider=UserFactory(),
+    )
+    return team
+
+
+def enrol_totp(user: User) -> None:
+    """Give a user a TOTP authenticator so MFA enrolment doesn't intercept them."""
+    from allauth.mfa.totp.internal.auth import TOTP, generate_totp_secret
+
+    TOTP.activate(user, generate_totp_secret())
+
+
+@pytest.fixture(autouse=True)
+def _clean_cache() -> None:
+    cache.clear()
+
+
+@pytest.fixture
+def world(db: None) -> World:
+    cycle = ReviewCycleFactory(is_current=True, number=4, title="United States — 4th UPR cycle")
+    world = World(
+        cycle=cycle,
+        a=_team(cycle, "Alphaville", "alphaville"),
+        b=_team(cycle, "Betatown", "betatown"),
+        coordinator=CoordinatorFactory(),
+    )
+    for user in (world.coordinator, world.a.lead, world.b.lead):
+        enrol_totp(user)
+    return world
+
+
+@pytest.fixture
+def login(client: Client):
+    """Log a user in (MFA-enrolled users count as fully authenticated)."""
+
+    def _login(user: User | None) -> Client:
+        client.logout()
+        if user is not None:
+            client.force_login(user)
+        return client
+
+    return _login
+
+
+__all__ = ["Authenticator", "World", "enrol_totp"]

@@ -1,0 +1,22 @@
+from allauth.account.decorators import secure_admin_login
+from django.contrib import admin
+from django.urls import include, path
+
+from cities.views import public
+from upr_portal import views
+
+# The admin has no log-in of its own: it goes through allauth (rate limits, MFA).
+admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
+admin.site.site_header = "UPR Cities Portal"
+
+urlpatterns = [
+    path("", public.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("cities/", include("cities.urls_public")),
+    path("invitations/", include("cities.urls_invitations")),
+    path("app/", include("cities.urls")),
+    path("app/national/", include("cities.urls_national")),
+    path("accounts/", include("allauth.urls")),
+    path("i18n/", include("django.conf.urls.i18n")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,53 @@
+"""Project-level views: the health check."""
+
+from __future__ import annotations
+
+import logging
+
+import redis
+from django.conf import settings
+from django.db import connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def _database_ok() -> bool:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            return cursor.fetchone() == (1,)
+    except Exception as exc:  # any failure means "down"; the reason goes to the log only
+        logger.warning("healthz: database check failed: %s", type(exc).__name__)
+        return False
+
+
+def _redis_ok() -> bool:
+    try:
+        client = redis.Redis.from_url(
+            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
+        )
+        try:
+            return bool(client.ping())
+        finally:
+            client.close()
+    except Exception as exc:  # any failure means "down"; the reason goes to the log only
+        logger.warning("healthz: redis check failed: %s", type(exc).__name__)
+        return False
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """200 when PostgreSQL and Redis both answer; 503 naming whichever does not."""
+    checks = {
+        "database": "ok" if _database_ok() else "down",
+        "redis": "ok" if _redis_ok() else "down",
+    }
+    healthy = all(value == "ok" for value in checks.values())
+    return JsonResponse(
+        {"status": "ok" if healthy else "degraded", "checks": checks},
+        status=200 if healthy else 503,
+    )
