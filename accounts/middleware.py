@@ -32,6 +32,6 @@ class MfaEnrolmentMiddleware:
         user = request.user
         if not user.is_authenticated or not request.path.startswith(PROTECTED_PREFIXES):
             return False
-        if not user_requires_mfa(user):  # type: ignore[arg-type]
+        if not user_requires_mfa(user):
             return False
         return not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()

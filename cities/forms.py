@@ -61,7 +61,9 @@ class NationalInviteForm(_CrispyForm):
         data = super().clean() or {}
         role, city = data.get("role"), data.get("city")
         if role == InvitationRole.NATIONAL_COORDINATOR and city is not None:
-            self.add_error("city", _("Coordinators are invited to the whole portal, not to one city."))
+            self.add_error(
+                "city", _("Coordinators are invited to the whole portal, not to one city.")
+            )
         if role and role != InvitationRole.NATIONAL_COORDINATOR and city is None:
             self.add_error("city", _("Choose the city this person will join."))
         return data
@@ -92,7 +94,10 @@ class CityForm(_CrispyForm):
 
     def clean_slug(self) -> str:
         slug: str = self.cleaned_data.get("slug") or ""
-        if slug and City.objects.filter(slug=slug).exclude(pk=getattr(self.instance, "pk", None)).exists():
+        clash = City.objects.filter(slug=slug)
+        if self.instance is not None:
+            clash = clash.exclude(uuid=self.instance.uuid)
+        if slug and clash.exists():
             raise forms.ValidationError(_("Another city already uses this web address name."))
         return slug
 
@@ -102,7 +107,7 @@ class CityForm(_CrispyForm):
         if name and state:
             clash = City.objects.filter(name__iexact=name.strip(), state__iexact=state.strip())
             if self.instance is not None:
-                clash = clash.exclude(pk=self.instance.pk)
+                clash = clash.exclude(uuid=self.instance.uuid)
             if clash.exists():
                 self.add_error("name", _("This city is already in the portal."))
         return data
@@ -116,7 +121,9 @@ class CycleForm(_CrispyForm):
     title = forms.CharField(
         label=_("Title"), max_length=200, help_text=_("For example: United States — 4th UPR cycle")
     )
-    consultations_open = forms.DateField(label=_("Consultations open"), widget=forms.DateInput(attrs={"type": "date"}))
+    consultations_open = forms.DateField(
+        label=_("Consultations open"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     local_report_due = forms.DateField(
         label=_("Local report due"),
         widget=forms.DateInput(attrs={"type": "date"}),
@@ -125,7 +132,9 @@ class CycleForm(_CrispyForm):
     national_compilation_due = forms.DateField(
         label=_("National compilation due"), widget=forms.DateInput(attrs={"type": "date"})
     )
-    review_session = forms.DateField(label=_("Review session"), widget=forms.DateInput(attrs={"type": "date"}))
+    review_session = forms.DateField(
+        label=_("Review session"), widget=forms.DateInput(attrs={"type": "date"})
+    )
     recommendations_released = forms.DateField(
         label=_("Recommendations released"), widget=forms.DateInput(attrs={"type": "date"})
     )
@@ -140,7 +149,7 @@ class CycleForm(_CrispyForm):
         if state and number:
             clash = ReviewCycle.objects.filter(state_under_review__iexact=state, number=number)
             if self.instance is not None:
-                clash = clash.exclude(pk=self.instance.pk)
+                clash = clash.exclude(uuid=self.instance.uuid)
             if clash.exists():
                 self.add_error("number", _("This state already has a cycle with this number."))
         return data

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q

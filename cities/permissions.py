@@ -62,7 +62,9 @@ class CityAccess:
 
 
 def capabilities_for(*, role: str | None, is_coordinator: bool) -> frozenset[Capability]:
-    caps: frozenset[Capability] = CITY_ROLE_CAPABILITIES.get(role, frozenset()) if role else frozenset()
+    caps: frozenset[Capability] = (
+        CITY_ROLE_CAPABILITIES.get(role, frozenset()) if role else frozenset()
+    )
     if is_coordinator:
         caps = caps | COORDINATOR_CITY_CAPABILITIES
     return caps
@@ -89,7 +91,9 @@ def city_capability_required(capability: Capability) -> Callable[[CityView], Pla
     def decorator(view: CityView) -> PlainView:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, city_uuid: Any, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(
+            request: HttpRequest, city_uuid: Any, *args: Any, **kwargs: Any
+        ) -> HttpResponse:
             from cities.selectors import city_access_for_user
 
             access = city_access_for_user(user=request.user, city_uuid=city_uuid)  # type: ignore[arg-type]

@@ -82,9 +82,7 @@ def city_list_national() -> QuerySet[City]:
     """Every city with team size and lead count, for the national console."""
     return City.objects.annotate(
         member_count=Count("memberships", distinct=True),
-        lead_count=Count(
-            "memberships", filter=Q(memberships__role=Role.CITY_LEAD), distinct=True
-        ),
+        lead_count=Count("memberships", filter=Q(memberships__role=Role.CITY_LEAD), distinct=True),
     ).order_by("name")
 
 
@@ -119,7 +117,9 @@ def city_get_for_coordinator(*, city_uuid: object) -> City:
 
 
 def membership_list_for_city(*, city: City) -> QuerySet[Membership]:
-    return Membership.objects.filter(city=city).select_related("user").order_by("role", "user__email")
+    return (
+        Membership.objects.filter(city=city).select_related("user").order_by("role", "user__email")
+    )
 
 
 def membership_get_for_city(*, city: City, membership_uuid: object) -> Membership:

@@ -6,6 +6,7 @@ may act (views do that through `cities.permissions`); services enforce the domai
 
 from __future__ import annotations
 
+import itertools
 import logging
 import smtplib
 from datetime import date, timedelta
@@ -85,7 +86,7 @@ def _cycle_validate_dates(cycle: ReviewCycle) -> None:
         ("recommendations_released", cycle.recommendations_released),
     ]
     errors: dict[str, str] = {}
-    for (_prev_name, prev), (name, value) in zip(order, order[1:], strict=False):
+    for (_prev_name, prev), (name, value) in itertools.pairwise(order):
         if prev and value and value < prev:
             errors[name] = _("This date must not be before the previous step of the cycle.")
     if errors:
@@ -218,7 +219,9 @@ def city_create(
     current = ReviewCycle.objects.filter(is_current=True).first()
     if current is not None:
         Participation.objects.create(city=city, cycle=current)
-    audit_record(actor=actor, action=AuditAction.CITY_CREATED, city=city, target=city, target_label=str(city))
+    audit_record(
+        actor=actor, action=AuditAction.CITY_CREATED, city=city, target=city, target_label=str(city)
+    )
     return city
 
 
@@ -265,7 +268,9 @@ def _validate_invitation_target(*, email: str, role: str, city: City | None) -> 
         raise ValidationError({"role": _("Choose a valid role.")})
     if role == InvitationRole.NATIONAL_COORDINATOR:
         if city is not None:
-            raise ValidationError({"city": _("Coordinators are invited to the whole portal, not to one city.")})
+            raise ValidationError(
+                {"city": _("Coordinators are invited to the whole portal, not to one city.")}
+            )
         if User.objects.filter(email__iexact=email, is_national_coordinator=True).exists():
             raise ValidationError({"email": _("This person is already a national coordinator.")})
     else:
@@ -278,9 +283,7 @@ def _validate_invitation_target(*, email: str, role: str, city: City | None) -> 
 
 
 @transaction.atomic
-def invitation_create(
-    *, invited_by: User, email: str, role: str, city: City | None
-) -> Invitation:
+def invitation_create(*, invited_by: User, email: str, role: str, city: City | None) -> Invitation:
     """Invite `email` to `city` with `role` (or as a national coordinator when city is None).
 
     Re-inviting someone who already has a pending invitation to the same team replaces it:
@@ -289,7 +292,9 @@ def invitation_create(
     email = email.strip().lower()
     _validate_invitation_target(email=email, role=role, city=city)
     previous = Invitation.objects.select_for_update().filter(
-        email=email, status=InvitationStatus.PENDING, **({"city": city} if city else {"city__isnull": True})
+        email=email,
+        status=InvitationStatus.PENDING,
+        **({"city": city} if city else {"city__isnull": True}),
     )
     replaced = [str(inv.uuid) for inv in previous]
     previous.update(status=InvitationStatus.REVOKED, updated_at=timezone.now())
@@ -343,9 +348,7 @@ def invitation_resend(*, actor: User, invitation: Invitation) -> Invitation:
         with transaction.atomic():
             invitation.save()
     except IntegrityError:
-        raise ValidationError(
-            _("A newer invitation for this person is already pending.")
-        ) from None
+        raise ValidationError(_("A newer invitation for this person is already pending.")) from None
     audit_record(
         actor=actor,
         action=AuditAction.INVITATION_RESENT,
@@ -400,7 +403,9 @@ def invitation_deliver(*, invitation_id: int) -> bool:
     context = {
         "invitation": invitation,
         "link": invitation_link(invitation),
-        "inviter": invitation.invited_by.display_name if invitation.invited_by else _("A coordinator"),
+        "inviter": invitation.invited_by.display_name
+        if invitation.invited_by
+        else _("A coordinator"),
         "site_url": settings.SITE_URL,
     }
     # Invitations are written in the portal's default language with a Spanish copy below.
@@ -461,7 +466,9 @@ def invitation_accept(
         )
     elif user.email.lower() != invitation.email.lower():
         raise ValidationError(
-            _("This invitation was sent to a different email address than the one you are logged in with.")
+            _(
+                "This invitation was sent to a different email address than the one you are logged in with."
+            )
         )
     EmailAddress.objects.update_or_create(
         user=user,
@@ -477,10 +484,11 @@ def invitation_accept(
             action=AuditAction.COORDINATOR_APPOINTED,
             target=user,
             target_label=user.email,
-            details={"invited_by": str(invitation.invited_by.uuid) if invitation.invited_by else None},
+            details={
+                "invited_by": str(invitation.invited_by.uuid) if invitation.invited_by else None
+            },
         )
-    else:
-        assert invitation.city is not None
+    elif invitation.city is not None:
         membership, created = Membership.objects.get_or_create(
             city=invitation.city, user=user, defaults={"role": invitation.role}
         )
@@ -516,9 +524,7 @@ def invitation_accept(
 
 def _lock_leads(city: City) -> list[Membership]:
     return list(
-        Membership.objects.select_for_update()
-        .filter(city=city, role=Role.CITY_LEAD)
-        .order_by("pk")
+        Membership.objects.select_for_update().filter(city=city, role=Role.CITY_LEAD).order_by("pk")
     )
 
 
@@ -554,10 +560,14 @@ def membership_change_role(*, actor: User, membership: Membership, role: str) ->
 def membership_remove(*, actor: User, membership: Membership) -> None:
     """Remove someone from a city team. The city's last lead can't be removed."""
     leads = _lock_leads(membership.city)
-    membership = Membership.objects.select_for_update().select_related("user", "city").get(pk=membership.pk)
+    membership = (
+        Membership.objects.select_for_update().select_related("user", "city").get(pk=membership.pk)
+    )
     if membership.role == Role.CITY_LEAD and len(leads) <= 1:
         raise ValidationError(
-            _("%(name)s is the only city lead and can't be removed. Make someone else a lead first.")
+            _(
+                "%(name)s is the only city lead and can't be removed. Make someone else a lead first."
+            )
             % {"name": membership.user.display_name}
         )
     audit_record(
@@ -576,7 +586,9 @@ def membership_appoint(*, actor: User, city: City, user: User, role: str) -> Mem
     """Add an existing account to a city team directly (coordinator console, demo data)."""
     if role not in Role.values:
         raise ValidationError({"role": _("Choose a valid role.")})
-    membership, created = Membership.objects.get_or_create(city=city, user=user, defaults={"role": role})
+    membership, created = Membership.objects.get_or_create(
+        city=city, user=user, defaults={"role": role}
+    )
     if created:
         audit_record(
             actor=actor,

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from celery import shared_task
+from celery import Task, shared_task
 from django.db.models import Q
 from django.utils import timezone
 
@@ -15,8 +15,8 @@ from upr_portal.queueing import publish
 MAX_EMAIL_ATTEMPTS = 5
 
 
-@shared_task(bind=True, max_retries=MAX_EMAIL_ATTEMPTS, acks_late=True)  # type: ignore[untyped-decorator]
-def invitation_send_email(self, invitation_id: int) -> None:  # type: ignore[no-untyped-def]
+@shared_task(bind=True, max_retries=MAX_EMAIL_ATTEMPTS, acks_late=True)
+def invitation_send_email(self: Task, invitation_id: int) -> None:
     """Send one invitation email. Safe to run twice: the claim lets only one run send."""
     try:
         services.invitation_deliver(invitation_id=invitation_id)
@@ -24,7 +24,7 @@ def invitation_send_email(self, invitation_id: int) -> None:  # type: ignore[no-
         raise self.retry(exc=exc, countdown=30 * (self.request.retries + 1)) from exc
 
 
-@shared_task  # type: ignore[untyped-decorator]
+@shared_task
 def invitations_send_pending() -> int:
     """Re-queue invitation emails whose publish was lost or whose worker died mid-send."""
     now = timezone.now()
@@ -33,16 +33,10 @@ def invitations_send_pending() -> int:
     ).filter(
         # queued but never picked up / failed and not retried / stuck in sending
         (
-            (
-                Q(email_status=EmailStatus.QUEUED)
-                | Q(email_status=EmailStatus.FAILED)
-            )
+            (Q(email_status=EmailStatus.QUEUED) | Q(email_status=EmailStatus.FAILED))
             & Q(updated_at__lt=now - timedelta(minutes=1))
         )
-        | (
-            Q(email_status=EmailStatus.SENDING)
-            & Q(updated_at__lt=now - timedelta(minutes=10))
-        )
+        | (Q(email_status=EmailStatus.SENDING) & Q(updated_at__lt=now - timedelta(minutes=10)))
     )
     count = 0
     for invitation_id in stale.values_list("id", flat=True)[:500]:
@@ -51,7 +45,7 @@ def invitations_send_pending() -> int:
     return count
 
 
-@shared_task  # type: ignore[untyped-decorator]
+@shared_task
 def invitations_expire() -> int:
     """Mark pending invitations past their expiry as expired."""
     return services.invitations_expire_due()

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import pytest
-from allauth.mfa.models import Authenticator
 from django.core.cache import cache
 from django.test import Client
 
@@ -90,4 +89,22 @@ def login(client: Client):
     return _login
 
 
-__all__ = ["Authenticator", "World", "enrol_totp"]
+ROLES = ("anonymous", "outsider", "viewer", "organizer", "lead", "other_lead", "coordinator")
+
+
+def user_for(world: World, role: str) -> User | None:
+    """The user playing `role` against city A."""
+    return {
+        "anonymous": None,
+        "outsider": world.a.outsider,
+        "viewer": world.a.viewer,
+        "organizer": world.a.organizer,
+        "lead": world.a.lead,
+        "other_lead": world.b.lead,
+        "coordinator": world.coordinator,
+    }[role]
+
+
+def assert_login_redirect(response) -> None:
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")

@@ -26,9 +26,8 @@ def _database_ok() -> bool:
 
 def _redis_ok() -> bool:
     try:
-        client = redis.Redis.from_url(
-            settings.REDIS_URL, socket_connect_timeout=0.5, socket_timeout=0.5
-        )
+        url: str = settings.REDIS_URL
+        client = redis.Redis.from_url(url, socket_connect_timeout=0.5, socket_timeout=0.5)
         try:
             return bool(client.ping())
         finally:

@@ -25,18 +25,26 @@ def accept(request: HttpRequest, invitation_uuid: str, token: str) -> HttpRespon
     from accounts.models import User
 
     existing_account = User.objects.filter(email__iexact=invitation.email).exists()
-    if user is not None and user.email.lower() != invitation.email.lower():  # type: ignore[union-attr]
-        return render(request, "cities/invitations/wrong_account.html", {"invitation": invitation}, status=403)
+    if user is not None and user.email.lower() != invitation.email.lower():
+        return render(
+            request, "cities/invitations/wrong_account.html", {"invitation": invitation}, status=403
+        )
 
-    form = None if (user or existing_account) else AcceptInvitationForm(request.POST or None, email=invitation.email)
+    form = (
+        None
+        if (user or existing_account)
+        else AcceptInvitationForm(request.POST or None, email=invitation.email)
+    )
     if request.method == "POST":
         if user is not None:
             try:
-                services.invitation_accept(invitation=invitation, user=user)  # type: ignore[arg-type]
+                services.invitation_accept(invitation=invitation, user=user)
             except ValidationError as exc:
                 messages.error(request, " ".join(exc.messages))
                 return redirect("cities:dashboard")
-            messages.success(request, _("Welcome! You have joined %(team)s.") % {"team": _team(invitation)})
+            messages.success(
+                request, _("Welcome! You have joined %(team)s.") % {"team": _team(invitation)}
+            )
             return redirect("cities:dashboard")
         if form is not None and form.is_valid():
             try:
@@ -55,7 +63,12 @@ def accept(request: HttpRequest, invitation_uuid: str, token: str) -> HttpRespon
     return render(
         request,
         "cities/invitations/accept.html",
-        {"invitation": invitation, "form": form, "existing_account": existing_account, "team": _team(invitation)},
+        {
+            "invitation": invitation,
+            "form": form,
+            "existing_account": existing_account,
+            "team": _team(invitation),
+        },
     )
 
 

@@ -84,7 +84,9 @@ def city_edit(request: HttpRequest, city_uuid: str) -> HttpResponse:
             messages.success(request, _("%(city)s was updated.") % {"city": city})
             return redirect("national:console")
     return render(
-        request, "cities/national/form.html", {"form": form, "title": _("Edit %(city)s") % {"city": city}}
+        request,
+        "cities/national/form.html",
+        {"form": form, "title": _("Edit %(city)s") % {"city": city}},
     )
 
 
@@ -105,7 +107,9 @@ def invite(request: HttpRequest) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("national:console")
     return render(
         request, "cities/national/form.html", {"form": form, "title": _("Invite someone")}
@@ -121,7 +125,9 @@ def invitation_revoke(request: HttpRequest, invitation_uuid: str) -> HttpRespons
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
         else:
-            messages.success(request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email})
+            messages.success(
+                request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email}
+            )
         return redirect("national:console")
     return render(
         request,
@@ -156,7 +162,9 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
         else:
             messages.success(request, _("%(cycle)s was created.") % {"cycle": cycle})
             return redirect("national:cycles")
-    return render(request, "cities/national/form.html", {"form": form, "title": _("New review cycle")})
+    return render(
+        request, "cities/national/form.html", {"form": form, "title": _("New review cycle")}
+    )
 
 
 @national_required
@@ -177,7 +185,9 @@ def cycle_edit(request: HttpRequest, cycle_uuid: str) -> HttpResponse:
             messages.success(request, _("%(cycle)s was updated.") % {"cycle": cycle})
             return redirect("national:cycles")
     return render(
-        request, "cities/national/form.html", {"form": form, "title": _("Edit %(cycle)s") % {"cycle": cycle}}
+        request,
+        "cities/national/form.html",
+        {"form": form, "title": _("Edit %(cycle)s") % {"cycle": cycle}},
     )
 
 

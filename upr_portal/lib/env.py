@@ -23,11 +23,11 @@ class Env:
             return None
         return value.strip()
 
-    def str(self, name: str, default: str | None = None) -> str | None:
+    def string(self, name: str, default: str | None = None) -> str | None:
         value = self.raw(name)
         return default if value is None else value
 
-    def bool(self, name: str, default: bool) -> bool:
+    def flag(self, name: str, default: bool) -> bool:
         value = self.raw(name)
         if value is None:
             return default
@@ -38,7 +38,7 @@ class Env:
             return False
         raise EnvError(f"{name} must be one of true/false/1/0/yes/no/on/off, not {value!r}")
 
-    def int(self, name: str, default: int, *, minimum: int | None = None) -> int:
+    def number(self, name: str, default: int, *, minimum: int | None = None) -> int:
         value = self.raw(name)
         if value is None:
             return default
@@ -50,7 +50,7 @@ class Env:
             raise EnvError(f"{name} must be at least {minimum}, not {number}")
         return number
 
-    def list(self, name: str, default: list[str] | None = None) -> list[str]:
+    def strings(self, name: str, default: list[str] | None = None) -> list[str]:
         value = self.raw(name)
         if value is None:
             return list(default or [])

@@ -17,10 +17,10 @@ BASE_DIR = Path(__file__).resolve().parents[2]
 env = Env(os.environ)
 
 # --------------------------------------------------------------------------- core
-SECRET_KEY = env.str("SECRET_KEY")  # production.py refuses to start without it
-DEBUG = env.bool("DEBUG", default=False)
-ALLOWED_HOSTS = env.list("ALLOWED_HOSTS")
-CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS")
+SECRET_KEY = env.string("SECRET_KEY")  # production.py refuses to start without it
+DEBUG = env.flag("DEBUG", default=False)
+ALLOWED_HOSTS = env.strings("ALLOWED_HOSTS")
+CSRF_TRUSTED_ORIGINS = env.strings("CSRF_TRUSTED_ORIGINS")
 SITE_URL = (env.url("SITE_URL", "http://127.0.0.1:8000", schemes=("http", "https")) or "").rstrip(
     "/"
 )
@@ -93,29 +93,30 @@ DATABASES = {
     "default": dj_database_url.parse(
         _database_url,
         # Persistent connections: measured here, dropping them cut throughput 4-7x.
-        conn_max_age=env.int("DB_CONN_MAX_AGE", 600, minimum=0),
+        conn_max_age=env.number("DB_CONN_MAX_AGE", 600, minimum=0),
         conn_health_checks=True,
     )
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-REDIS_URL = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"))
-if REDIS_URL is None:
+_redis_url = env.url("REDIS_URL", schemes=("redis", "rediss", "unix"))
+if _redis_url is None:
     raise EnvError("REDIS_URL is not set. `make run` / `make test` set it for you.")
+REDIS_URL = str(_redis_url)
 
 CACHES = {
     "default": {
         # Fails open: a Redis outage degrades caching and rate limits, never the pages.
         "BACKEND": "upr_portal.cache.FailOpenRedisCache",
         "LOCATION": REDIS_URL,
-        "KEY_PREFIX": env.str("CACHE_KEY_PREFIX", "upr"),
+        "KEY_PREFIX": env.string("CACHE_KEY_PREFIX", "upr"),
         "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
     }
 }
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 
-MEDIA_ROOT = Path(env.str("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")) or "")
+MEDIA_ROOT = Path(env.string("MEDIA_ROOT", str(BASE_DIR / ".data" / "media")) or "")
 MEDIA_URL = "/media-not-served/"  # private uploads are only ever served by permission-checked views
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
@@ -168,7 +169,7 @@ MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "UPR Cities Portal"
 MFA_PASSKEY_LOGIN_ENABLED = False
 
-INVITATION_TTL = timedelta(days=env.int("INVITATION_TTL_DAYS", 7, minimum=1))
+INVITATION_TTL = timedelta(days=env.number("INVITATION_TTL_DAYS", 7, minimum=1))
 
 # --------------------------------------------------------------------------- email
 _EMAIL_BACKENDS = {
@@ -180,25 +181,25 @@ _EMAIL_BACKENDS = {
 _email_backend = env.choice("EMAIL_BACKEND", "console", tuple(_EMAIL_BACKENDS))
 _email_options: dict[str, object] = {}
 if _email_backend == "file":
-    _email_options = {"file_path": env.str("EMAIL_FILE_PATH", str(BASE_DIR / ".data" / "mail"))}
+    _email_options = {"file_path": env.string("EMAIL_FILE_PATH", str(BASE_DIR / ".data" / "mail"))}
 elif _email_backend == "smtp":
     _email_options = {
-        "host": env.str("EMAIL_HOST", "localhost"),
-        "port": env.int("EMAIL_PORT", 587, minimum=1),
-        "username": env.str("EMAIL_HOST_USER", ""),
-        "password": env.str("EMAIL_HOST_PASSWORD", ""),
-        "use_tls": env.bool("EMAIL_USE_TLS", default=True),
+        "host": env.string("EMAIL_HOST", "localhost"),
+        "port": env.number("EMAIL_PORT", 587, minimum=1),
+        "username": env.string("EMAIL_HOST_USER", ""),
+        "password": env.string("EMAIL_HOST_PASSWORD", ""),
+        "use_tls": env.flag("EMAIL_USE_TLS", default=True),
         "timeout": 10,
     }
 MAILERS = {"default": {"BACKEND": _EMAIL_BACKENDS[_email_backend], "OPTIONS": _email_options}}
-DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", "UPR Cities Portal <no-reply@upr-cities.org>")
+DEFAULT_FROM_EMAIL = env.string("DEFAULT_FROM_EMAIL", "UPR Cities Portal <no-reply@upr-cities.org>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 # --------------------------------------------------------------------------- i18n
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("es", _("Spanish"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
-TIME_ZONE = env.str("TIME_ZONE", "America/New_York")
+TIME_ZONE = env.string("TIME_ZONE", "America/New_York")
 USE_I18N = True
 USE_TZ = True
 
@@ -227,16 +228,16 @@ CSRF_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_SAMESITE = "Lax"
 LANGUAGE_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
-SECURE_COOKIES = env.bool("SECURE_COOKIES", default=False)
+SECURE_COOKIES = env.flag("SECURE_COOKIES", default=False)
 SESSION_COOKIE_SECURE = SECURE_COOKIES
 CSRF_COOKIE_SECURE = SECURE_COOKIES
 LANGUAGE_COOKIE_SECURE = SECURE_COOKIES
-SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
+SECURE_SSL_REDIRECT = env.flag("SECURE_SSL_REDIRECT", default=False)
 SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
-SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", 0, minimum=0)
+SECURE_HSTS_SECONDS = env.number("SECURE_HSTS_SECONDS", 0, minimum=0)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = SECURE_HSTS_SECONDS > 0
-SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
-if env.bool("BEHIND_TLS_PROXY", default=False):
+SECURE_HSTS_PRELOAD = env.flag("SECURE_HSTS_PRELOAD", default=False)
+if env.flag("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -257,7 +258,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
-CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", 300, minimum=10)
+CELERY_TASK_TIME_LIMIT = env.number("CELERY_TASK_TIME_LIMIT", 300, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
 # Must exceed the time limit, or Redis re-delivers a task that is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}

@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import ALLOWED_HOSTS, SECRET_KEY
 
 DEBUG = True
-SECRET_KEY = SECRET_KEY or "local-development-only-not-secret"  # noqa: S105
+SECRET_KEY = SECRET_KEY or "local-development-only-not-secret"
 ALLOWED_HOSTS = ALLOWED_HOSTS or ["127.0.0.1", "localhost", "[::1]"]
 # Serve static files straight from the app folders; no collectstatic needed.
 WHITENOISE_USE_FINDERS = True

@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import SECRET_KEY
 
 DEBUG = False
-SECRET_KEY = SECRET_KEY or "test-only-not-secret"  # noqa: S105
+SECRET_KEY = SECRET_KEY or "test-only-not-secret"
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}

@@ -14,7 +14,7 @@ from cities import services
 from cities.models import City, Membership, ReviewCycle, Role
 from upr_portal.lib.demo import DEMO_DOMAIN, DEMO_PASSWORD
 
-CYCLE = {
+CYCLE: dict[str, Any] = {
     "state_under_review": "United States",
     "number": 4,
     "title": "United States — 4th UPR cycle",
@@ -80,7 +80,7 @@ class Command(BaseCommand):
             state_under_review=CYCLE["state_under_review"], number=CYCLE["number"]
         ).first()
         if cycle is None:
-            cycle = services.cycle_create(actor=coordinator, make_current=True, **CYCLE)  # type: ignore[arg-type]
+            cycle = services.cycle_create(actor=coordinator, make_current=True, **CYCLE)
         elif not ReviewCycle.objects.filter(is_current=True).exists():
             services.cycle_make_current(actor=coordinator, cycle=cycle)
 
@@ -95,7 +95,9 @@ class Command(BaseCommand):
             user = self._person(local, name, coordinator=is_coordinator)
             for slug, role in roles:
                 if not Membership.objects.filter(city=cities[slug], user=user).exists():
-                    services.membership_appoint(actor=coordinator, city=cities[slug], user=user, role=role)
+                    services.membership_appoint(
+                        actor=coordinator, city=cities[slug], user=user, role=role
+                    )
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
     def _person(self, local: str, name: str, *, coordinator: bool) -> User:
