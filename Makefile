@@ -38,10 +38,12 @@ test: $(VENV)/.synced
 manage: $(VENV)/.synced
 	@$(PY) -m upr_portal.lib.devstack exec -- $(PY) manage.py $(ARGS)
 
+# mypy's Django plugin imports the settings, which need these to be set (to anything valid).
 lint: $(VENV)/.synced
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/mypy .
+	DATABASE_URL=$${DATABASE_URL:-postgresql://lint@localhost/lint} \
+	REDIS_URL=$${REDIS_URL:-redis://localhost:6379/0} $(VENV)/bin/mypy .
 
 fmt: $(VENV)/.synced
 	$(VENV)/bin/ruff format .

@@ -77,18 +77,29 @@ class TestInvitationCreate:
             first = services.invitation_create(
                 invited_by=world.a.lead, email="x@example.org", role=Role.VIEWER, city=world.a.city
             )
+        with django_capture_on_commit_callbacks(execute=True):
             second = services.invitation_create(
-                invited_by=world.a.lead,
-                email="x@example.org",
-                role=Role.ORGANIZER,
-                city=world.a.city,
+                invited_by=world.a.lead, email="x@example.org", role=Role.ORGANIZER, city=world.a.city
             )
         first.refresh_from_db()
         assert first.status == InvitationStatus.REVOKED
         assert second.status == InvitationStatus.PENDING
+        assert len(mail.outbox) == 2
         old_uuid, old_token = _link_in(mail.outbox[0])
         # The old link still resolves (so the page can explain) but is no longer usable.
         assert not invitation_get_by_link(invitation_uuid=old_uuid, token=old_token).is_usable()
+        assert AuditEvent.objects.filter(action=AuditAction.INVITATION_RESENT).count() == 1
+
+    def test_a_replaced_invitation_is_never_emailed(self, world, django_capture_on_commit_callbacks):
+        with django_capture_on_commit_callbacks(execute=True):
+            services.invitation_create(
+                invited_by=world.a.lead, email="x@example.org", role=Role.VIEWER, city=world.a.city
+            )
+            services.invitation_create(
+                invited_by=world.a.lead, email="x@example.org", role=Role.ORGANIZER, city=world.a.city
+            )
+        assert len(mail.outbox) == 1
+        assert "as organizer" in mail.outbox[0].body
 
     def test_it_refuses_someone_already_on_the_team(self, world):
         with pytest.raises(ValidationError) as exc:
@@ -253,14 +264,17 @@ class TestInvitationEmailDelivery:
         assert overdue.status == InvitationStatus.EXPIRED
         assert fresh.status == InvitationStatus.PENDING
 
-    def test_resend_rotates_the_link_and_revives_an_expired_invitation(self, world):
+    def test_resend_rotates_the_link_and_revives_an_expired_invitation(
+        self, world, django_capture_on_commit_callbacks
+    ):
         invitation = InvitationFactory(
             city=world.a.city,
             status=InvitationStatus.EXPIRED,
             expires_at=timezone.now() - datetime.timedelta(days=1),
         )
         old_token = invitation_token(invitation)
-        services.invitation_resend(actor=world.a.lead, invitation=invitation)
+        with django_capture_on_commit_callbacks(execute=True):
+            services.invitation_resend(actor=world.a.lead, invitation=invitation)
         invitation.refresh_from_db()
         assert invitation.status == InvitationStatus.PENDING
         assert invitation.is_usable()

@@ -229,12 +229,12 @@ def backing_services(data_dir: Path, *, persist: bool) -> Iterator[dict[str, str
     pg: EmbeddedPostgres | None = None
     redis: EmbeddedRedis | None = None
     try:
-        if os.environ.get("DATABASE_URL"):
+        if os.environ.get("DATABASE_URL", "").strip():
             log("using DATABASE_URL from the environment")
         else:
             pg = EmbeddedPostgres(data_dir / "pg")
             env["DATABASE_URL"] = pg.start()
-        if os.environ.get("REDIS_URL"):
+        if os.environ.get("REDIS_URL", "").strip():
             log("using REDIS_URL from the environment")
         else:
             redis = EmbeddedRedis(data_dir / "redis", persist=persist)

@@ -244,7 +244,6 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 # --------------------------------------------------------------------------- forms & UI
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
-FORM_RENDERER = "django.forms.renderers.DjangoDivFormRenderer"
 
 # --------------------------------------------------------------------------- Celery
 CELERY_BROKER_URL = REDIS_URL
