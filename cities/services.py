@@ -451,7 +451,9 @@ def invitation_accept(
     from accounts.models import User
 
     invitation = (
-        Invitation.objects.select_for_update(of=("self",)).select_related("city").get(pk=invitation.pk)
+        Invitation.objects.select_for_update(of=("self",))
+        .select_related("city")
+        .get(pk=invitation.pk)
     )
     if invitation.status != InvitationStatus.PENDING:
         raise ValidationError(_("This invitation has already been used or was withdrawn."))

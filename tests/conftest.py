@@ -77,6 +77,17 @@ def world(db: None) -> World:
 
 
 @pytest.fixture
+def committed(django_capture_on_commit_callbacks):
+    """Run on-commit work (queued tasks) as if the request's transaction had committed."""
+
+    def _run(call, *args, **kwargs):
+        with django_capture_on_commit_callbacks(execute=True):
+            return call(*args, **kwargs)
+
+    return _run
+
+
+@pytest.fixture
 def login(client: Client):
     """Log a user in (MFA-enrolled users count as fully authenticated)."""
 

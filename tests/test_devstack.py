@@ -12,6 +12,7 @@ import time
 import urllib.request
 
 import psutil
+import pytest
 from django.conf import settings
 
 from upr_portal.lib import devstack
@@ -56,10 +57,14 @@ def test_run_serves_the_portal_and_ctrl_c_stops_every_process():
     )
     children: list[psutil.Process] = []
     try:
-        assert devstack.wait_for_port("127.0.0.1", port, 120), "the web server never came up"
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:  # noqa: S310
+        if not devstack.wait_for_port("127.0.0.1", port, 120):
+            os.killpg(proc.pid, signal.SIGINT)
+            pytest.fail(
+                "the web server never came up:\n" + proc.communicate(timeout=60)[0].decode()
+            )
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=10) as response:
             assert json.load(response)["checks"] == {"database": "ok", "redis": "ok"}
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:  # noqa: S310
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=10) as response:
             assert b"UPR Cities Portal" in response.read()
         children = psutil.Process(proc.pid).children(recursive=True)
         names = " ".join(" ".join(c.cmdline()) for c in children)
@@ -74,4 +79,3 @@ def test_run_serves_the_portal_and_ctrl_c_stops_every_process():
     time.sleep(0.5)
     alive = [c for c in children if c.is_running() and c.status() != psutil.STATUS_ZOMBIE]
     assert not alive, f"orphans left: {[c.cmdline() for c in alive]}"
-

@@ -15,7 +15,11 @@ PO = Path(settings.BASE_DIR) / "locale" / "es" / "LC_MESSAGES" / "django.po"
 def test_every_spanish_message_is_translated():
     with PO.open("rb") as f:
         catalog = read_po(f)
-    missing = [m.id for m in catalog if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))]
+    missing = [
+        m.id
+        for m in catalog
+        if m.id and (not m.string or (isinstance(m.string, tuple) and not all(m.string)))
+    ]
     fuzzy = [m.id for m in catalog if m.id and m.fuzzy]
     assert not missing, f"untranslated: {missing[:10]} (+{max(0, len(missing) - 10)} more)"
     assert not fuzzy, f"fuzzy: {fuzzy[:10]}"
@@ -34,7 +38,9 @@ def test_placeholders_survive_translation():
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         expected = set(pattern.findall(ids[0]))
         for string in strings:
-            assert set(pattern.findall(string)) <= expected | set(pattern.findall(ids[-1])), message.id
+            assert set(pattern.findall(string)) <= expected | set(pattern.findall(ids[-1])), (
+                message.id
+            )
 
 
 @pytest.mark.django_db

@@ -16,10 +16,7 @@ def redis_down(settings):
     settings.CACHES = {
         "default": {**settings.CACHES["default"], "LOCATION": DEAD},
     }
-    settings.REDIS_URL = DEAD
-    del caches["default"]  # drop the cached connection so the new LOCATION is used
-    yield
-    del caches["default"]
+    settings.REDIS_URL = DEAD  # overriding CACHES makes Django drop its cache connections
 
 
 @pytest.mark.django_db
@@ -41,7 +38,8 @@ def test_the_fail_open_cache_misses_instead_of_raising(redis_down):
     cache = caches["default"]
     assert cache.get("anything", "fallback") == "fallback"
     cache.set("k", "v")
-    assert cache.add("k", "v") is False
+    assert cache.get("k") is None
+    assert cache.add("k", "v") is True  # lock-takers (allauth's rate limiter) carry on
 
 
 @pytest.mark.django_db

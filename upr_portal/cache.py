@@ -40,7 +40,8 @@ class FailOpenRedisCache(RedisCache):
     get = _fail_open("get", _default_arg)
     get_many = _fail_open("get_many", {})
     set = _fail_open("set", None)
-    add = _fail_open("add", False)
+    # allauth's rate limiter takes a lock with add(); report success so it proceeds.
+    add = _fail_open("add", True)
     set_many = _fail_open("set_many", [])
     delete = _fail_open("delete", False)
     delete_many = _fail_open("delete_many", None)

@@ -1,10 +1,12 @@
-"""The Celery app. Workers and beat run `celery -A upr_portal ...`."""
+"""The Celery app. Workers and beat run `celery -A upr_portal ...`.
 
-import os
+DJANGO_SETTINGS_MODULE must be set by whoever starts the worker (docker-compose sets
+production, `make run` sets local). We don't default it here: this module is imported
+with the `upr_portal` package, and a default would leak into every process that
+imports the package, including `make run`'s supervisor.
+"""
 
 from celery import Celery
-
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "upr_portal.settings.production")
 
 app = Celery("upr_portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")

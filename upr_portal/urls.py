@@ -2,6 +2,7 @@ from allauth.account.decorators import secure_admin_login
 from django.contrib import admin
 from django.urls import include, path
 
+from accounts import views as account_views
 from cities.views import public
 from upr_portal import views
 
@@ -16,6 +17,7 @@ urlpatterns = [
     path("invitations/", include("cities.urls_invitations")),
     path("app/", include("cities.urls")),
     path("app/national/", include("cities.urls_national")),
+    path("accounts/login/", account_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -26,6 +26,19 @@ def password_login(client, email: str, password: str = PASSWORD):
     return client.post(reverse("account_login"), {"login": email, "password": password})
 
 
+def enrol_totp_via_pages(client, password: str = PASSWORD) -> str:
+    """Walk allauth's enrolment as a person would; returns the TOTP secret."""
+    response = client.get(reverse("mfa_activate_totp"))
+    # allauth asks for the password again before changing security settings.
+    assert response["Location"].startswith(reverse("account_reauthenticate"))
+    client.post(reverse("account_reauthenticate"), {"password": password})
+    assert client.get(reverse("mfa_activate_totp")).status_code == 200
+    secret = client.session["mfa.totp.secret"]
+    response = client.post(reverse("mfa_activate_totp"), {"code": totp_now(secret)})
+    assert response.status_code == 302
+    return secret
+
+
 def test_log_in_by_email_is_audited(client):
     user = UserFactory()
     response = password_login(client, user.email)
@@ -73,11 +86,7 @@ def test_organizers_are_not_forced_to_enrol(client):
 def test_enrolling_totp_unlocks_the_portal_and_later_logins_ask_for_a_code(client):
     user = CoordinatorFactory()
     password_login(client, user.email)
-    page = client.get(reverse("mfa_activate_totp"))
-    assert page.status_code == 200
-    secret = client.session["mfa.totp.secret"]
-    response = client.post(reverse("mfa_activate_totp"), {"code": totp_now(secret)})
-    assert response.status_code == 302
+    secret = enrol_totp_via_pages(client)
     assert Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
     assert client.get(reverse("national:console")).status_code == 200
 
@@ -125,19 +134,19 @@ def test_password_reset_looks_the_same_for_known_and_unknown_emails(client):
     assert re.search(r"/accounts/password/reset/key/", reset.body)
 
 
-def test_full_coordinator_to_lead_journey(client):
+def test_full_coordinator_to_lead_journey(client, committed):
     """The issue's "done means": coordinator enrols MFA, creates a city, invites a lead,
     the lead accepts from the emailed link, and the city is in the public directory."""
     coordinator = CoordinatorFactory()
     password_login(client, coordinator.email)
-    client.get(reverse("mfa_activate_totp"))
-    client.post(reverse("mfa_activate_totp"), {"code": totp_now(client.session["mfa.totp.secret"])})
+    enrol_totp_via_pages(client)
 
     client.post(reverse("national:city_create"), {"name": "Deltaport", "state": "Maine"})
     from cities.models import City
 
     city = City.objects.get(name="Deltaport")
-    client.post(
+    response = committed(
+        client.post,
         reverse("national:invite"),
         {"email": "lead@deltaport.org", "role": "city_lead", "city": str(city.uuid)},
     )

@@ -79,7 +79,10 @@ class TestInvitationCreate:
             )
         with django_capture_on_commit_callbacks(execute=True):
             second = services.invitation_create(
-                invited_by=world.a.lead, email="x@example.org", role=Role.ORGANIZER, city=world.a.city
+                invited_by=world.a.lead,
+                email="x@example.org",
+                role=Role.ORGANIZER,
+                city=world.a.city,
             )
         first.refresh_from_db()
         assert first.status == InvitationStatus.REVOKED
@@ -90,13 +93,18 @@ class TestInvitationCreate:
         assert not invitation_get_by_link(invitation_uuid=old_uuid, token=old_token).is_usable()
         assert AuditEvent.objects.filter(action=AuditAction.INVITATION_RESENT).count() == 1
 
-    def test_a_replaced_invitation_is_never_emailed(self, world, django_capture_on_commit_callbacks):
+    def test_a_replaced_invitation_is_never_emailed(
+        self, world, django_capture_on_commit_callbacks
+    ):
         with django_capture_on_commit_callbacks(execute=True):
             services.invitation_create(
                 invited_by=world.a.lead, email="x@example.org", role=Role.VIEWER, city=world.a.city
             )
             services.invitation_create(
-                invited_by=world.a.lead, email="x@example.org", role=Role.ORGANIZER, city=world.a.city
+                invited_by=world.a.lead,
+                email="x@example.org",
+                role=Role.ORGANIZER,
+                city=world.a.city,
             )
         assert len(mail.outbox) == 1
         assert "as organizer" in mail.outbox[0].body

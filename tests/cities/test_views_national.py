@@ -94,7 +94,7 @@ def test_a_coordinator_without_mfa_is_sent_to_enrolment(world, login):
     assert response["Location"].startswith(reverse("mfa_activate_totp"))
 
 
-def test_create_city_then_invite_its_lead(world, login):
+def test_create_city_then_invite_its_lead(world, login, committed):
     client = login(world.coordinator)
     response = client.post(
         reverse("national:city_create"),
@@ -104,7 +104,8 @@ def test_create_city_then_invite_its_lead(world, login):
     assert response.status_code == 302
     assert str(city.uuid) in response["Location"]
     assert list(city.cycles.all()) == [world.cycle]
-    response = client.post(
+    response = committed(
+        client.post,
         reverse("national:invite"),
         {"email": "lead@gamma.org", "role": "city_lead", "city": str(city.uuid)},
     )

@@ -141,8 +141,9 @@ class TestInvite:
         assert not Invitation.objects.exists()
         assert mail.outbox == []
 
-    def test_a_lead_invites_to_their_city(self, world, login):
-        response = login(world.a.lead).post(
+    def test_a_lead_invites_to_their_city(self, world, login, committed):
+        response = committed(
+            login(world.a.lead).post,
             reverse(self.url_name, args=[world.a.city.uuid]),
             {"email": "new@example.org", "role": "organizer"},
         )
@@ -261,12 +262,12 @@ class TestInvitationActions:
     @pytest.mark.authz("cities:invitation_resend", "cities:invitation_revoke")
     @pytest.mark.parametrize("role", ROLES)
     @pytest.mark.parametrize("action", ["invitation_resend", "invitation_revoke"])
-    def test_they_follow_the_manage_matrix(self, world, login, role, action):
+    def test_they_follow_the_manage_matrix(self, world, login, committed, role, action):
         invitation = InvitationFactory(city=world.a.city)
         url = reverse(f"cities:{action}", args=[world.a.city.uuid, invitation.uuid])
         client = login(user_for(world, role))
         _check(client.get(url), MANAGE_MATRIX[role])
-        response = client.post(url)
+        response = committed(client.post, url)
         invitation.refresh_from_db()
         if MANAGE_MATRIX[role] == 200:
             assert response.status_code == 302

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import contextlib
 import ctypes
+import fcntl
 import os
 import secrets
 import shutil
@@ -280,6 +281,20 @@ def cmd_run() -> int:
         print(
             f"\nPort {port} on {host} is already in use, so the portal can't start there.\n"
             f"Stop whatever is using it, or pick another port:  make run PORT={port + 1}\n",
+            file=sys.stderr,
+        )
+        return 2
+
+    # If `make` itself is killed (not the whole process group), shut down in order too.
+    _die_with_parent()
+    DATA.mkdir(parents=True, exist_ok=True)
+    lock = (DATA / "run.lock").open("w")
+    try:
+        fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        print(
+            "\nAnother `make run` is already using this checkout's .data/ folder.\n"
+            "Stop it first (Ctrl-C in its terminal); two portals can't share one database here.\n",
             file=sys.stderr,
         )
         return 2

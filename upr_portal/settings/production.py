@@ -21,3 +21,12 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+if MAILERS["default"]["BACKEND"] != "django.core.mail.backends.smtp.EmailBackend":  # noqa: F405
+    raise ImproperlyConfigured(
+        "Production sends invitations and password resets by SMTP: set EMAIL_BACKEND=smtp "
+        "and EMAIL_HOST (plus EMAIL_HOST_USER / EMAIL_HOST_PASSWORD if the server needs them)."
+    )
+
+# HSTS preload is a hard-to-undo opt-in for the whole domain; SECURE_HSTS_PRELOAD turns it on.
+SILENCED_SYSTEM_CHECKS = ["security.W021"]
