@@ -23,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from cities.models import (
     AuditAction,
@@ -405,13 +406,16 @@ def invitation_deliver(*, invitation_id: int) -> bool:
         "link": invitation_link(invitation),
         "inviter": invitation.invited_by.display_name
         if invitation.invited_by
-        else _("A coordinator"),
+        else gettext_lazy("A coordinator"),
         "site_url": settings.SITE_URL,
     }
-    # Invitations are written in the portal's default language with a Spanish copy below.
+    # We don't know the invitee's language: English with a Spanish copy below it.
     with translation.override(settings.LANGUAGE_CODE):
         subject = render_to_string("cities/email/invitation_subject.txt", context).strip()
         body = render_to_string("cities/email/invitation_body.txt", context)
+    with translation.override("es"):
+        subject_es = render_to_string("cities/email/invitation_subject.txt", context).strip()
+    subject = f"{subject} / {subject_es}"
     try:
         send_mail(subject, body, None, [invitation.email])
     except (smtplib.SMTPException, OSError) as exc:

@@ -163,7 +163,9 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(cycle)s was created.") % {"cycle": cycle})
             return redirect("national:cycles")
     return render(
-        request, "cities/national/form.html", {"form": form, "title": _("New review cycle")}
+        request,
+        "cities/national/form.html",
+        {"form": form, "title": _("New review cycle"), "back_url": _url("national:cycles")},
     )
 
 
@@ -187,7 +189,11 @@ def cycle_edit(request: HttpRequest, cycle_uuid: str) -> HttpResponse:
     return render(
         request,
         "cities/national/form.html",
-        {"form": form, "title": _("Edit %(cycle)s") % {"cycle": cycle}},
+        {
+            "form": form,
+            "title": _("Edit %(cycle)s") % {"cycle": cycle},
+            "back_url": _url("national:cycles"),
+        },
     )
 
 

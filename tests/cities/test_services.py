@@ -215,6 +215,19 @@ class TestInvitationAccept:
 
 
 class TestInvitationEmailDelivery:
+    def test_the_email_is_in_english_with_a_spanish_copy(self, world):
+        invitation = InvitationFactory(city=world.a.city, role=Role.ORGANIZER)
+        services.invitation_deliver(invitation_id=invitation.pk)
+        message = mail.outbox[0]
+        english, spanish = message.body.split("-" * 20, 1)
+        assert "has invited you to join the Alphaville, Oregon team" in english
+        assert "Alphaville, Oregon" in spanish
+        assert "invited" not in spanish
+        assert "enlace" in spanish
+        assert " / " in message.subject
+        # Both halves carry the same single-use link.
+        assert english.count("/invitations/") == spanish.count("/invitations/") == 1
+
     def test_delivering_twice_sends_once(self, world):
         invitation = InvitationFactory(city=world.a.city)
         assert services.invitation_deliver(invitation_id=invitation.pk) is True

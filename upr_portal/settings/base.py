@@ -262,6 +262,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
 # Must exceed the time limit, or Redis re-delivers a task that is still running.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BROKER_CONNECTION_TIMEOUT = 1
 # Publishing happens after commit in a web request: give up fast when Redis is down;
 # the sweeper re-queues whatever was not published.
 CELERY_TASK_PUBLISH_RETRY_POLICY = {
