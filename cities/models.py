@@ -170,8 +170,9 @@ class Invitation(models.Model):
     # The link's token is an HMAC of (uuid, nonce) under SECRET_KEY; rotating the nonce
     # (re-send) kills the old link. Nothing in this row can be used to forge a link.
     token_nonce = models.CharField(max_length=32, editable=False)
+    # Null for the bootstrap invitation of the first coordinator, or if the inviter is deleted.
     invited_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     status = models.CharField(
         max_length=20, choices=InvitationStatus.choices, default=InvitationStatus.PENDING

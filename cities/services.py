@@ -284,8 +284,12 @@ def _validate_invitation_target(*, email: str, role: str, city: City | None) -> 
 
 
 @transaction.atomic
-def invitation_create(*, invited_by: User, email: str, role: str, city: City | None) -> Invitation:
+def invitation_create(
+    *, invited_by: User | None, email: str, role: str, city: City | None
+) -> Invitation:
     """Invite `email` to `city` with `role` (or as a national coordinator when city is None).
+
+    `invited_by` is None only for the bootstrap command (`manage.py invite_coordinator`).
 
     Re-inviting someone who already has a pending invitation to the same team replaces it:
     the old link stops working. The email is sent by a Celery task after commit.

@@ -38,7 +38,7 @@ BASE_DIR = Path(settings.BASE_DIR)
 SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat"}
 APP_SERVICES = {"migrate", "web", "worker", "beat"}
 # Names that are not settings read in base.py but may appear in the configuration docs.
-MAKE_VARIABLES = {"HOST", "PORT", "PYTHON", "ARGS"}
+MAKE_VARIABLES = {"HOST", "PORT", "PYTHON", "ARGS", "PORTAL_DATA_DIR"}
 
 
 # --------------------------------------------------------------------------- loading

@@ -37,7 +37,7 @@ def test_a_bad_port_is_refused(monkeypatch, capsys):
     assert "PORT must be a number" in capsys.readouterr().err
 
 
-def test_run_serves_the_portal_and_ctrl_c_stops_every_process():
+def test_run_serves_the_portal_and_ctrl_c_stops_every_process(tmp_path):
     """Start the real supervisor on the test servers, hit it, then SIGINT its process group."""
     port = devstack.free_port()
     env = {
@@ -45,6 +45,7 @@ def test_run_serves_the_portal_and_ctrl_c_stops_every_process():
         "HOST": "127.0.0.1",
         "PORT": str(port),
         "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+        "PORTAL_DATA_DIR": str(tmp_path),
     }
     env.pop("DJANGO_SETTINGS_MODULE", None)
     proc = subprocess.Popen(

@@ -409,3 +409,22 @@ class TestCities:
         CityFactory(slug="gammaburg-ohio", name="Other", state="Ohio")
         city = services.city_create(actor=world.coordinator, name="Gammaburg", state="Ohio")
         assert city.slug == "gammaburg-ohio-2"
+
+
+class TestBootstrapCommand:
+    def test_it_invites_the_first_coordinator_and_prints_the_link(self, db, capsys):
+        from django.core.management import call_command
+
+        call_command("invite_coordinator", "First@Example.org")
+        invitation = Invitation.objects.get()
+        assert invitation.email == "first@example.org"
+        assert invitation.role == InvitationRole.NATIONAL_COORDINATOR
+        assert invitation.city is None and invitation.invited_by is None
+        assert invitation_token(invitation) in capsys.readouterr().out
+
+    def test_a_bad_address_is_a_clear_error(self, db):
+        from django.core.management import CommandError, call_command
+
+        with pytest.raises(CommandError):
+            call_command("invite_coordinator", "not-an-email")
+        assert not Invitation.objects.exists()

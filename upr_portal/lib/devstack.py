@@ -33,7 +33,8 @@ from pathlib import Path
 from urllib.parse import quote
 
 ROOT = Path(__file__).resolve().parents[2]
-DATA = ROOT / ".data"
+# Where `make run` keeps its data; tests point it elsewhere so they never touch yours.
+DATA = Path(os.environ.get("PORTAL_DATA_DIR") or ROOT / ".data")
 DB_NAME = "upr_portal"
 
 DEMO_BANNER = """
