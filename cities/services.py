@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 import logging
 import smtplib
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from allauth.account.models import EmailAddress
@@ -77,6 +77,36 @@ def audit_record(
 
 # --------------------------------------------------------------------------- cycles
 
+CYCLE_EDITABLE = frozenset(
+    {
+        "state_under_review",
+        "number",
+        "title",
+        "consultations_open",
+        "local_report_due",
+        "national_compilation_due",
+        "review_session",
+        "recommendations_released",
+    }
+)
+CITY_EDITABLE = frozenset(
+    {"name", "state", "slug", "public_description", "contact_email", "contact_url"}
+)
+
+
+def _apply_changes(
+    instance: models.Model, fields: dict[str, Any], allowed: frozenset[str]
+) -> list[str]:
+    """Set the given fields on `instance`; return the names whose value changed."""
+    changed = []
+    for name, value in fields.items():
+        if name not in allowed:
+            raise ValueError(f"{instance._meta.model_name} field {name} can't be changed here")
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed
+
 
 def _cycle_validate_dates(cycle: ReviewCycle) -> None:
     order = [
@@ -131,23 +161,7 @@ def cycle_create(
 @transaction.atomic
 def cycle_update(*, actor: User, cycle: ReviewCycle, **fields: Any) -> ReviewCycle:
     """Change a cycle's title or dates."""
-    allowed = {
-        "state_under_review",
-        "number",
-        "title",
-        "consultations_open",
-        "local_report_due",
-        "national_compilation_due",
-        "review_session",
-        "recommendations_released",
-    }
-    changed = []
-    for name, value in fields.items():
-        if name not in allowed:
-            raise ValueError(f"cycle field {name} can't be changed here")
-        if getattr(cycle, name) != value:
-            setattr(cycle, name, value)
-            changed.append(name)
+    changed = _apply_changes(cycle, fields, CYCLE_EDITABLE)
     cycle.full_clean()
     _cycle_validate_dates(cycle)
     cycle.save()
@@ -229,14 +243,7 @@ def city_create(
 @transaction.atomic
 def city_update(*, actor: User, city: City, **fields: Any) -> City:
     """Change a city's public details."""
-    allowed = {"name", "state", "slug", "public_description", "contact_email", "contact_url"}
-    changed = []
-    for name, value in fields.items():
-        if name not in allowed:
-            raise ValueError(f"city field {name} can't be changed here")
-        if getattr(city, name) != value:
-            setattr(city, name, value)
-            changed.append(name)
+    changed = _apply_changes(city, fields, CITY_EDITABLE)
     city.full_clean()
     city.save()
     if changed:
@@ -384,18 +391,26 @@ def invitation_revoke(*, actor: User, invitation: Invitation) -> Invitation:
     return invitation
 
 
+# A send that has been "sending" this long belongs to a worker that died.
+STUCK_SENDING_AFTER = timedelta(minutes=10)
+
+
+def invitation_email_claimable(now: datetime) -> Q:
+    """Invitation emails a worker may claim: waiting, failed, or stuck mid-send."""
+    return Q(email_status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]) | Q(
+        email_status=EmailStatus.SENDING, updated_at__lt=now - STUCK_SENDING_AFTER
+    )
+
+
 def invitation_deliver(*, invitation_id: int) -> bool:
     """Send the invitation email if nobody else is sending it. Returns whether it sent.
 
     Claims the row with a conditional UPDATE so a duplicate task does nothing.
     """
     now = timezone.now()
-    claimable = Q(email_status__in=[EmailStatus.QUEUED, EmailStatus.FAILED]) | Q(
-        email_status=EmailStatus.SENDING, updated_at__lt=now - timedelta(minutes=10)
-    )
     claimed = (
         Invitation.objects.filter(pk=invitation_id, status=InvitationStatus.PENDING)
-        .filter(claimable)
+        .filter(invitation_email_claimable(now))
         .update(
             email_status=EmailStatus.SENDING,
             email_attempts=F("email_attempts") + 1,

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 from celery import Task, shared_task
-from django.db.models import Q
 from django.utils import timezone
 
 from cities import services
-from cities.models import EmailStatus, Invitation, InvitationStatus
+from cities.models import Invitation, InvitationStatus
 from upr_portal.queueing import publish
 
 MAX_EMAIL_ATTEMPTS = 5
@@ -28,16 +27,10 @@ def invitation_send_email(self: Task, invitation_id: int) -> None:
 def invitations_send_pending() -> int:
     """Re-queue invitation emails whose publish was lost or whose worker died mid-send."""
     now = timezone.now()
+    # Give a freshly queued email a minute to be picked up before re-queueing it.
     stale = Invitation.objects.filter(
         status=InvitationStatus.PENDING, email_attempts__lt=MAX_EMAIL_ATTEMPTS
-    ).filter(
-        # queued but never picked up / failed and not retried / stuck in sending
-        (
-            (Q(email_status=EmailStatus.QUEUED) | Q(email_status=EmailStatus.FAILED))
-            & Q(updated_at__lt=now - timedelta(minutes=1))
-        )
-        | (Q(email_status=EmailStatus.SENDING) & Q(updated_at__lt=now - timedelta(minutes=10)))
-    )
+    ).filter(services.invitation_email_claimable(now), updated_at__lt=now - timedelta(minutes=1))
     count = 0
     for invitation_id in stale.values_list("id", flat=True)[:500]:
         if publish(invitation_send_email, invitation_id):

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from dataclasses import dataclass
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.test import Client
 
@@ -119,3 +122,16 @@ def user_for(world: World, role: str) -> User | None:
 def assert_login_redirect(response) -> None:
     assert response.status_code == 302
     assert response["Location"].startswith("/accounts/login/")
+
+
+def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    """Run this interpreter in the project folder (for settings and manage.py checks)."""
+    return subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments
+        [sys.executable, *args],
+        env=env,
+        cwd=settings.BASE_DIR,
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=False,
+    )

@@ -16,8 +16,6 @@ import os
 import re
 import secrets
 import shlex
-import subprocess
-import sys
 import tomllib
 from collections.abc import Callable
 from pathlib import Path
@@ -33,6 +31,8 @@ from django.conf import settings
 from django.core.management import CommandError, get_commands, load_command_class
 from gunicorn.config import Config as GunicornConfig
 from packaging.specifiers import SpecifierSet
+
+from tests.conftest import run_python
 
 BASE_DIR = Path(settings.BASE_DIR)
 SERVICES = {"postgres", "redis", "migrate", "web", "worker", "beat"}
@@ -157,18 +157,6 @@ def app_environment() -> dict[str, str]:
     """The environment compose gives the portal's containers, interpolated from .env values."""
     environ = deployment_environ()
     return {key: interpolate(str(value), environ) for key, value in compose()["x-app-env"].items()}
-
-
-def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments
-        [sys.executable, *args],
-        env=env,
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
 
 
 def base_process_env() -> dict[str, str]:

@@ -10,13 +10,12 @@ import json
 import os
 import re
 import secrets
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 
+from tests.conftest import run_python
 from upr_portal.lib.env import Env, EnvError
 
 BASE_DIR = Path(settings.BASE_DIR)
@@ -49,18 +48,6 @@ def production_env(**overrides: str | None) -> dict[str, str]:
         else:
             env[name] = value
     return env
-
-
-def run_python(args: list[str], env: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(  # noqa: S603 — our own interpreter, fixed arguments
-        [sys.executable, *args],
-        env=env,
-        cwd=BASE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
 
 
 def production_values(names: list[str], **overrides: str | None) -> dict[str, object]:

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cities import selectors, services
@@ -15,18 +16,6 @@ from cities.models import ReviewCycle
 from cities.permissions import Capability, national_capability_required
 
 national_required = national_capability_required(Capability.MANAGE_NATIONAL)
-
-CYCLE_FIELDS = (
-    "state_under_review",
-    "number",
-    "title",
-    "consultations_open",
-    "local_report_due",
-    "national_compilation_due",
-    "review_session",
-    "recommendations_released",
-)
-CITY_FIELDS = ("name", "state", "slug", "public_description", "contact_email", "contact_url")
 
 
 @national_required
@@ -56,7 +45,7 @@ def city_create(request: HttpRequest) -> HttpResponse:
         try:
             city = services.city_create(
                 actor=request.user,  # type: ignore[arg-type]
-                **{name: form.cleaned_data[name] for name in CITY_FIELDS},
+                **{name: form.cleaned_data[name] for name in services.CITY_EDITABLE},
             )
         except ValidationError as exc:
             form.add_error(None, exc)
@@ -64,17 +53,17 @@ def city_create(request: HttpRequest) -> HttpResponse:
             messages.success(
                 request, _("%(city)s was added. Now invite its city lead.") % {"city": city}
             )
-            return redirect(f"{_url('national:invite')}?city={city.uuid}&role=city_lead")
+            return redirect(f"{reverse('national:invite')}?city={city.uuid}&role=city_lead")
     return render(request, "cities/national/form.html", {"form": form, "title": _("Add a city")})
 
 
 @national_required
 def city_edit(request: HttpRequest, city_uuid: str) -> HttpResponse:
     city = selectors.city_get_for_coordinator(city_uuid=city_uuid)
-    initial = {name: getattr(city, name) for name in CITY_FIELDS}
+    initial = {name: getattr(city, name) for name in services.CITY_EDITABLE}
     form = CityForm(request.POST or None, initial=initial, instance=city)
     if request.method == "POST" and form.is_valid():
-        data = {name: form.cleaned_data[name] for name in CITY_FIELDS}
+        data = {name: form.cleaned_data[name] for name in services.CITY_EDITABLE}
         data["slug"] = data["slug"] or city.slug
         try:
             services.city_update(actor=request.user, city=city, **data)  # type: ignore[arg-type]
@@ -137,7 +126,7 @@ def invitation_revoke(request: HttpRequest, invitation_uuid: str) -> HttpRespons
             "body": _("The link in their email will stop working."),
             "confirm_label": _("Revoke invitation"),
             "danger": True,
-            "cancel_url": _url("national:console"),
+            "cancel_url": reverse("national:console"),
         },
     )
 
@@ -155,7 +144,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
             cycle = services.cycle_create(
                 actor=request.user,  # type: ignore[arg-type]
                 make_current=form.cleaned_data["make_current"],
-                **{name: form.cleaned_data[name] for name in CYCLE_FIELDS},
+                **{name: form.cleaned_data[name] for name in services.CYCLE_EDITABLE},
             )
         except ValidationError as exc:
             _form_errors(form, exc)
@@ -165,21 +154,21 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "cities/national/form.html",
-        {"form": form, "title": _("New review cycle"), "back_url": _url("national:cycles")},
+        {"form": form, "title": _("New review cycle"), "back_url": reverse("national:cycles")},
     )
 
 
 @national_required
 def cycle_edit(request: HttpRequest, cycle_uuid: str) -> HttpResponse:
     cycle = selectors.cycle_get(cycle_uuid=cycle_uuid)
-    initial = {name: getattr(cycle, name) for name in CYCLE_FIELDS}
+    initial = {name: getattr(cycle, name) for name in services.CYCLE_EDITABLE}
     form = CycleForm(request.POST or None, initial=initial, instance=cycle)
     if request.method == "POST" and form.is_valid():
         try:
             services.cycle_update(
                 actor=request.user,  # type: ignore[arg-type]
                 cycle=cycle,
-                **{name: form.cleaned_data[name] for name in CYCLE_FIELDS},
+                **{name: form.cleaned_data[name] for name in services.CYCLE_EDITABLE},
             )
         except ValidationError as exc:
             _form_errors(form, exc)
@@ -192,7 +181,7 @@ def cycle_edit(request: HttpRequest, cycle_uuid: str) -> HttpResponse:
         {
             "form": form,
             "title": _("Edit %(cycle)s") % {"cycle": cycle},
-            "back_url": _url("national:cycles"),
+            "back_url": reverse("national:cycles"),
         },
     )
 
@@ -214,7 +203,7 @@ def cycle_make_current(request: HttpRequest, cycle_uuid: str) -> HttpResponse:
                 "every city joins it."
             ),
             "confirm_label": _("Make current"),
-            "cancel_url": _url("national:cycles"),
+            "cancel_url": reverse("national:cycles"),
         },
     )
 
@@ -223,12 +212,6 @@ def cycle_make_current(request: HttpRequest, cycle_uuid: str) -> HttpResponse:
 def activity(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.audit_list_national(), 50).get_page(request.GET.get("page"))
     return render(request, "cities/national/activity.html", {"page": page})
-
-
-def _url(name: str) -> str:
-    from django.urls import reverse
-
-    return reverse(name)
 
 
 def _form_errors(form: CycleForm, exc: ValidationError) -> None:

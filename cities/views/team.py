@@ -107,7 +107,6 @@ def membership_role(request: HttpRequest, access: CityAccess, membership_uuid: s
     else:
         error = _("Choose a valid role.")
     if request.htmx:  # type: ignore[attr-defined]
-        membership.refresh_from_db()
         context = {**_team_context(access), "membership": membership, "row_error": error}
         return render(
             request,
