@@ -2,7 +2,15 @@
 
 from django.contrib import admin
 
-from cities.models import AuditEvent, City, Invitation, Membership, Participation, ReviewCycle
+from cities.models import (
+    AuditEvent,
+    City,
+    Invitation,
+    Membership,
+    Participation,
+    ReviewCycle,
+    Theme,
+)
 
 
 @admin.register(ReviewCycle)
@@ -53,3 +61,10 @@ class AuditEventAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Theme)
+class ThemeAdmin(admin.ModelAdmin):
+    list_display = ("name_en", "name_es", "slug", "sort_order", "is_active")
+    list_filter = ("is_active",)
+    search_fields = ("name_en", "name_es", "slug")

@@ -10,7 +10,7 @@ from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
-from cities.models import City, InvitationRole, ReviewCycle, Role
+from cities.models import City, InvitationRole, ReviewCycle, Role, Theme
 
 
 class _CrispyForm(forms.Form):
@@ -205,3 +205,52 @@ class AcceptInvitationForm(_CrispyForm):
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
         return data
+
+
+class ThemeForm(_CrispyForm):
+    name_en = forms.CharField(label=_("Name in English"), max_length=120)
+    name_es = forms.CharField(label=_("Name in Spanish"), max_length=120)
+    slug = forms.SlugField(
+        label=_("Short code"),
+        max_length=60,
+        help_text=_("Lower-case letters, numbers and hyphens. Used in imports and links."),
+    )
+    instruments = forms.CharField(
+        label=_("Treaties and instruments"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        required=False,
+        help_text=_("One per line, for example: UDHR art. 25, ICCPR art. 9, ICERD art. 5."),
+    )
+    sort_order = forms.IntegerField(label=_("Order in lists"), min_value=0, max_value=32767)
+    is_active = forms.BooleanField(
+        label=_("In use"),
+        required=False,
+        help_text=_("Retired themes stay on existing evidence but can't be chosen again."),
+    )
+
+    def __init__(self, *args: Any, instance: Theme | None = None, **kwargs: Any) -> None:
+        self.instance = instance
+        super().__init__(*args, **kwargs)
+
+    def clean_instruments(self) -> list[str]:
+        return [
+            line.strip() for line in self.cleaned_data["instruments"].splitlines() if line.strip()
+        ]
+
+    def _unique(self, field: str, message: str) -> str:
+        value: str = self.cleaned_data[field].strip()
+        clash = Theme.objects.filter(**{f"{field}__iexact": value})
+        if self.instance is not None:
+            clash = clash.exclude(pk=self.instance.pk)
+        if clash.exists():
+            raise forms.ValidationError(message)
+        return value
+
+    def clean_slug(self) -> str:
+        return self._unique("slug", str(_("Another theme already uses this short code.")))
+
+    def clean_name_en(self) -> str:
+        return self._unique("name_en", str(_("Another theme already has this name.")))
+
+    def clean_name_es(self) -> str:
+        return self._unique("name_es", str(_("Another theme already has this name.")))

@@ -4,9 +4,11 @@ import datetime
 import uuid
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 
@@ -221,6 +223,40 @@ class Invitation(models.Model):
         return self.status == InvitationStatus.PENDING and not self.is_expired()
 
 
+class Theme(models.Model):
+    """A human-rights theme from the national taxonomy, shared by testimony, surveys,
+    reports and UN recommendations. Coordinators manage it; retired themes stay on the
+    evidence already tagged with them but can't be picked for new evidence.
+    """
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    slug = models.SlugField(_("short code"), max_length=60, unique=True)
+    name_en = models.CharField(_("name in English"), max_length=120, unique=True)
+    name_es = models.CharField(_("name in Spanish"), max_length=120, unique=True)
+    instruments = ArrayField(
+        models.CharField(max_length=200),
+        verbose_name=_("treaties and instruments"),
+        default=list,
+        blank=True,
+        help_text=_("For example: UDHR art. 25, ICCPR art. 9, ICERD art. 5."),
+    )
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=100)
+    is_active = models.BooleanField(_("in use"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ("sort_order", "name_en")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def name(self) -> str:
+        """The name in the active language (Spanish for `es*`, English otherwise)."""
+        return self.name_es if (get_language() or "en").startswith("es") else self.name_en
+
+
 class AuditAction(models.TextChoices):
     LOGIN = "login", _("Logged in")
     INVITATION_SENT = "invitation.sent", _("Invitation created")
@@ -236,6 +272,25 @@ class AuditAction(models.TextChoices):
     CYCLE_CREATED = "cycle.created", _("Cycle created")
     CYCLE_UPDATED = "cycle.updated", _("Cycle updated")
     CYCLE_MADE_CURRENT = "cycle.made_current", _("Cycle made current")
+    THEME_CREATED = "theme.created", _("Theme created")
+    THEME_UPDATED = "theme.updated", _("Theme updated")
+    CONSULTATION_CREATED = "consultation.created", _("Consultation created")
+    CONSULTATION_UPDATED = "consultation.updated", _("Consultation updated")
+    TESTIMONY_CREATED = "testimony.created", _("Testimony logged")
+    TESTIMONY_UPDATED = "testimony.updated", _("Testimony edited")
+    TESTIMONY_RESTRICTED_VIEWED = "testimony.restricted_viewed", _("Restricted details viewed")
+    TESTIMONY_REDACTED = "testimony.redacted", _("Quote redacted")
+    TESTIMONY_REVIEWED = "testimony.reviewed", _("Testimony reviewed")
+    TESTIMONY_CONSENT_WITHDRAWN = "testimony.consent_withdrawn", _("Consent withdrawn")
+    TESTIMONY_EXPORTED = "testimony.exported", _("Testimony exported")
+    ATTACHMENT_ADDED = "attachment.added", _("Attachment added")
+    ATTACHMENT_DOWNLOADED = "attachment.downloaded", _("Attachment downloaded")
+    ATTACHMENT_DELETED = "attachment.deleted", _("Attachment deleted")
+    IMPORT_UPLOADED = "import.uploaded", _("Import file checked")
+    IMPORT_CONFIRMED = "import.confirmed", _("Import started")
+    IMPORT_FINISHED = "import.finished", _("Import finished")
+    IMPORT_FAILED = "import.failed", _("Import failed")
+    IMPORT_DISCARDED = "import.discarded", _("Import discarded")
 
 
 class AuditEvent(models.Model):

@@ -14,7 +14,8 @@ from typing import TYPE_CHECKING, Any, Concatenate
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest
+from django.http.response import HttpResponseBase
 
 from cities.models import City, Role
 
@@ -28,19 +29,44 @@ class Capability(StrEnum):
     MANAGE_TEAM = "manage_team"
     VIEW_AUDIT = "view_audit"
     MANAGE_NATIONAL = "manage_national"
+    VIEW_EVIDENCE = "view_evidence"  # consultations and testimony, never restricted fields
+    EDIT_EVIDENCE = "edit_evidence"  # log and edit consultations and testimony, import
+    REVIEW_EVIDENCE = "review_evidence"  # mark testimony reviewed
 
 
 CITY_ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
     Role.CITY_LEAD: frozenset(
-        {Capability.VIEW_CITY, Capability.VIEW_TEAM, Capability.MANAGE_TEAM, Capability.VIEW_AUDIT}
+        {
+            Capability.VIEW_CITY,
+            Capability.VIEW_TEAM,
+            Capability.MANAGE_TEAM,
+            Capability.VIEW_AUDIT,
+            Capability.VIEW_EVIDENCE,
+            Capability.EDIT_EVIDENCE,
+            Capability.REVIEW_EVIDENCE,
+        }
     ),
-    Role.ORGANIZER: frozenset({Capability.VIEW_CITY, Capability.VIEW_TEAM}),
-    Role.VIEWER: frozenset({Capability.VIEW_CITY, Capability.VIEW_TEAM}),
+    Role.ORGANIZER: frozenset(
+        {
+            Capability.VIEW_CITY,
+            Capability.VIEW_TEAM,
+            Capability.VIEW_EVIDENCE,
+            Capability.EDIT_EVIDENCE,
+        }
+    ),
+    Role.VIEWER: frozenset({Capability.VIEW_CITY, Capability.VIEW_TEAM, Capability.VIEW_EVIDENCE}),
 }
 
 # What a national coordinator may do in every city, on top of any membership they hold.
+# They read evidence across cities but never restricted fields, and don't edit it.
 COORDINATOR_CITY_CAPABILITIES: frozenset[Capability] = frozenset(
-    {Capability.VIEW_CITY, Capability.VIEW_TEAM, Capability.MANAGE_TEAM, Capability.VIEW_AUDIT}
+    {
+        Capability.VIEW_CITY,
+        Capability.VIEW_TEAM,
+        Capability.MANAGE_TEAM,
+        Capability.VIEW_AUDIT,
+        Capability.VIEW_EVIDENCE,
+    }
 )
 COORDINATOR_NATIONAL_CAPABILITIES: frozenset[Capability] = frozenset({Capability.MANAGE_NATIONAL})
 
@@ -70,14 +96,27 @@ def capabilities_for(*, role: str | None, is_coordinator: bool) -> frozenset[Cap
     return caps
 
 
+def can_see_restricted(access: CityAccess, *, user_id: int, recorded_by_id: int | None) -> bool:
+    """Speaker name and contact: the city lead, and the organizer who logged the testimony.
+
+    Nobody else sees them: not viewers, not other organizers, not national coordinators
+    (unless they also lead this city).
+    """
+    if access.role == Role.CITY_LEAD:
+        return True
+    return (
+        access.role == Role.ORGANIZER and recorded_by_id is not None and recorded_by_id == user_id
+    )
+
+
 def user_requires_mfa(user: User) -> bool:
     if user.is_national_coordinator:
         return True
     return user.memberships.filter(role__in=MFA_REQUIRED_CITY_ROLES).exists()
 
 
-type CityView = Callable[Concatenate[HttpRequest, CityAccess, ...], HttpResponse]
-type PlainView = Callable[..., HttpResponse]
+type CityView = Callable[Concatenate[HttpRequest, CityAccess, ...], HttpResponseBase]
+type PlainView = Callable[..., HttpResponseBase]
 
 
 def city_capability_required(capability: Capability) -> Callable[[CityView], PlainView]:
@@ -93,7 +132,7 @@ def city_capability_required(capability: Capability) -> Callable[[CityView], Pla
         @wraps(view)
         def wrapped(
             request: HttpRequest, city_uuid: Any, *args: Any, **kwargs: Any
-        ) -> HttpResponse:
+        ) -> HttpResponseBase:
             from cities.selectors import city_access_for_user
 
             access = city_access_for_user(user=request.user, city_uuid=city_uuid)  # type: ignore[arg-type]
@@ -112,7 +151,7 @@ def national_capability_required(capability: Capability) -> Callable[[PlainView]
     def decorator(view: PlainView) -> PlainView:
         @login_required
         @wraps(view)
-        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
             user = request.user
             if not getattr(user, "is_national_coordinator", False):
                 raise PermissionDenied

@@ -16,6 +16,7 @@ from cities.models import (
     Membership,
     ReviewCycle,
     Role,
+    Theme,
 )
 from cities.permissions import CityAccess, capabilities_for
 from cities.tokens import invitation_token_matches
@@ -110,6 +111,21 @@ def city_get_for_coordinator(*, city_uuid: object) -> City:
     try:
         return City.objects.get(uuid=_as_uuid(city_uuid))
     except City.DoesNotExist:
+        raise Http404 from None
+
+
+# --------------------------------------------------------------------------- themes
+
+
+def theme_list(*, active_only: bool = False) -> QuerySet[Theme]:
+    themes = Theme.objects.all()
+    return themes.filter(is_active=True) if active_only else themes
+
+
+def theme_get(*, theme_uuid: object) -> Theme:
+    try:
+        return Theme.objects.get(uuid=_as_uuid(theme_uuid))
+    except Theme.DoesNotExist:
         raise Http404 from None
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from cities.views import national
+from consultations.views import testimony
 
 app_name = "national"
 urlpatterns = [
@@ -21,5 +22,9 @@ urlpatterns = [
         national.cycle_make_current,
         name="cycle_make_current",
     ),
+    path("themes/", national.themes, name="themes"),
+    path("themes/new/", national.theme_create, name="theme_create"),
+    path("themes/<uuid:theme_uuid>/edit/", national.theme_edit, name="theme_edit"),
+    path("testimony/", testimony.national_list, name="testimony"),
     path("activity/", national.activity, name="activity"),
 ]

@@ -16,6 +16,7 @@ urlpatterns = [
     path("cities/", include("cities.urls_public")),
     path("invitations/", include("cities.urls_invitations")),
     path("app/", include("cities.urls")),
+    path("app/cities/<uuid:city_uuid>/", include("consultations.urls")),
     path("app/national/", include("cities.urls_national")),
     path("accounts/login/", account_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cities import selectors, services
-from cities.forms import CityForm, CycleCreateForm, CycleForm, NationalInviteForm
+from cities.forms import CityForm, CycleCreateForm, CycleForm, NationalInviteForm, ThemeForm
 from cities.models import ReviewCycle
 from cities.permissions import Capability, national_capability_required
 
@@ -214,7 +214,58 @@ def activity(request: HttpRequest) -> HttpResponse:
     return render(request, "cities/national/activity.html", {"page": page})
 
 
-def _form_errors(form: CycleForm, exc: ValidationError) -> None:
+@national_required
+def themes(request: HttpRequest) -> HttpResponse:
+    return render(request, "cities/national/themes.html", {"themes": selectors.theme_list()})
+
+
+def _theme_form_page(request: HttpRequest, form: ThemeForm, title: str) -> HttpResponse:
+    return render(
+        request,
+        "cities/national/form.html",
+        {"form": form, "title": title, "back_url": reverse("national:themes")},
+    )
+
+
+@national_required
+def theme_create(request: HttpRequest) -> HttpResponse:
+    form = ThemeForm(request.POST or None, initial={"sort_order": 100, "is_active": True})
+    if request.method == "POST" and form.is_valid():
+        try:
+            theme = services.theme_create(
+                actor=request.user,  # type: ignore[arg-type]
+                **{name: form.cleaned_data[name] for name in services.THEME_EDITABLE},
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The theme “%(theme)s” was added.") % {"theme": theme})
+            return redirect("national:themes")
+    return _theme_form_page(request, form, _("New theme"))
+
+
+@national_required
+def theme_edit(request: HttpRequest, theme_uuid: str) -> HttpResponse:
+    theme = selectors.theme_get(theme_uuid=theme_uuid)
+    initial = {name: getattr(theme, name) for name in services.THEME_EDITABLE}
+    initial["instruments"] = "\n".join(theme.instruments)
+    form = ThemeForm(request.POST or None, initial=initial, instance=theme)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.theme_update(
+                actor=request.user,  # type: ignore[arg-type]
+                theme=theme,
+                **{name: form.cleaned_data[name] for name in services.THEME_EDITABLE},
+            )
+        except ValidationError as exc:
+            _form_errors(form, exc)
+        else:
+            messages.success(request, _("The theme “%(theme)s” was updated.") % {"theme": theme})
+            return redirect("national:themes")
+    return _theme_form_page(request, form, _("Edit %(theme)s") % {"theme": theme.name})
+
+
+def _form_errors(form: CycleForm | ThemeForm, exc: ValidationError) -> None:
     if hasattr(exc, "error_dict"):
         for field, errors in exc.message_dict.items():
             form.add_error(field if field in form.fields else None, errors)

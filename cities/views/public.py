@@ -40,9 +40,12 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 def city_page(request: HttpRequest, slug: str) -> HttpResponse:
+    from consultations.selectors import consultation_list_public
+
     city = selectors.city_get_public(slug=slug)
+    upcoming, held = consultation_list_public(city=city)
     return render(
         request,
         "cities/public/city.html",
-        {"city": city, "cycle": selectors.cycle_get_current()},
+        {"city": city, "cycle": selectors.cycle_get_current(), "upcoming": upcoming, "held": held},
     )

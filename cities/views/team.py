@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from cities import selectors, services
 from cities.forms import InviteForm, RoleForm
 from cities.permissions import Capability, CityAccess, city_capability_required
+from consultations.selectors import testimony_counts_for_city
 
 
 def _errors(exc: ValidationError) -> str:
@@ -42,6 +43,9 @@ def city_home(request: HttpRequest, access: CityAccess) -> HttpResponse:
             "cycle": cycle,
             "next_deadline": cycle.next_deadline() if cycle else None,
             "team_size": selectors.membership_list_for_city(city=access.city).count(),
+            "evidence": testimony_counts_for_city(city=access.city)
+            if access.can(Capability.VIEW_EVIDENCE)
+            else None,
         },
     )
 

@@ -33,6 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",
     "allauth",
     "allauth.account",
     "allauth.mfa",
@@ -52,6 +53,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which would read (and store) an oversized body.
+    "upr_portal.http.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -123,6 +126,12 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Testimony attachments and import files: never given a public URL, only served by
+    # permission-checked views.
+    "private": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "private"},
+    },
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -240,6 +249,11 @@ SECURE_HSTS_PRELOAD = env.flag("SECURE_HSTS_PRELOAD", default=False)
 if env.flag("BEHIND_TLS_PROXY", default=False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+# Larger request bodies are refused with 413 before they are read (upr_portal.http).
+ATTACHMENT_MAX_BYTES = 25 * 1024 * 1024
+IMPORT_MAX_BYTES = 10 * 1024 * 1024
+IMPORT_MAX_ROWS = 20_000
+MAX_REQUEST_BYTES = max(ATTACHMENT_MAX_BYTES, IMPORT_MAX_BYTES)
 
 # --------------------------------------------------------------------------- forms & UI
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
@@ -279,6 +293,10 @@ CELERY_BEAT_SCHEDULE = {
     "invitations-expire": {
         "task": "cities.tasks.invitations_expire",
         "schedule": crontab(minute=15),
+    },
+    "testimony-imports-requeue": {
+        "task": "consultations.tasks.testimony_imports_requeue",
+        "schedule": timedelta(minutes=1),
     },
 }
 

@@ -98,6 +98,9 @@ class Command(BaseCommand):
                     services.membership_appoint(
                         actor=coordinator, city=cities[slug], user=user, role=role
                     )
+        from consultations.demo import seed_evidence
+
+        seed_evidence(cycle=cycle, cities=cities)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
     def _person(self, local: str, name: str, *, coordinator: bool) -> User:

@@ -1,0 +1,67 @@
+"""Request helpers shared by views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.template.defaultfilters import filesizeformat
+
+# Room for the form's other fields and the multipart boundaries around the file.
+_ENVELOPE = 64 * 1024
+
+
+def _too_large(request: HttpRequest, max_bytes: int) -> HttpResponse:
+    return render(
+        request,
+        "413.html",
+        {"limit": filesizeformat(max_bytes), "back_url": request.path},
+        status=413,
+    )
+
+
+def _content_length(request: HttpRequest) -> int:
+    try:
+        return int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        return 0
+
+
+class RequestSizeLimitMiddleware:
+    """Refuse any request body over `settings.MAX_REQUEST_BYTES` with a 413 page, before
+    anything (the CSRF check included) reads it."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        from django.conf import settings
+
+        self.get_response = get_response
+        self.max_bytes: int = settings.MAX_REQUEST_BYTES
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if _content_length(request) > self.max_bytes + _ENVELOPE:
+            return _too_large(request, self.max_bytes)
+        return self.get_response(request)
+
+
+def upload_limit(
+    max_bytes: int,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Answer 413 with a clear page when a POST body is larger than `max_bytes`.
+
+    A tighter, per-view limit under the middleware's global one. The check reads only
+    the Content-Length header.
+    """
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @wraps(view)
+        def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.method == "POST" and _content_length(request) > max_bytes + _ENVELOPE:
+                return _too_large(request, max_bytes)
+            return view(request, *args, **kwargs)
+
+        return wrapped
+
+    return decorator
