@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from cities.models import City, Theme
 from consultations.models import (
     ConsentLevel,
+    ConsentMethod,
     Consultation,
     Language,
     Nature,
@@ -157,6 +158,10 @@ class TestimonyForm(forms.ModelForm):
     def __init__(self, *args: Any, city: City, show_restricted: bool = True, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.show_restricted = show_restricted
+        # Radio buttons without Django's blank "---------" choice.
+        self.fields["nature"].choices = Nature.choices  # type: ignore[attr-defined]
+        self.fields["consent_level"].choices = ConsentLevel.choices  # type: ignore[attr-defined]
+        self.fields["consent_method"].choices = ConsentMethod.choices  # type: ignore[attr-defined]
         self.fields["themes"].queryset = _theme_queryset(self.instance)  # type: ignore[attr-defined]
         consultation = self.fields["consultation"]
         consultation.queryset = Consultation.objects.filter(city=city)  # type: ignore[attr-defined]

@@ -433,6 +433,11 @@ class ImportBatch(models.Model):
         return self.status in (ImportStatus.QUEUED, ImportStatus.RUNNING)
 
     @property
+    def new_rows(self) -> int:
+        """Rows that will be (or were) added: the rest were already in the portal."""
+        return max(0, self.row_count - self.duplicate_rows)
+
+    @property
     def percent(self) -> int:
         if not self.row_count:
             return 100 if self.status == ImportStatus.DONE else 0

@@ -9,6 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # US and international-ish numbers: (555) 123-4567, 555.123.4567, +1 555 123 4567, 5551234567.
@@ -42,12 +43,12 @@ class Redaction:
     def summary(self) -> list[tuple[str, int]]:
         """What was found, by label, without echoing what was found (it may be restricted)."""
         labels = {
-            "email": _("email addresses"),
-            "phone": _("phone numbers"),
-            "address": _("street addresses"),
-            "name": _("names"),
+            "email": lambda n: ngettext("email address", "email addresses", n),
+            "phone": lambda n: ngettext("phone number", "phone numbers", n),
+            "address": lambda n: ngettext("street address", "street addresses", n),
+            "name": lambda n: ngettext("name", "names", n),
         }
-        return [(labels[kind], count) for kind, count in sorted(self.counts.items())]
+        return [(labels[kind](count), count) for kind, count in sorted(self.counts.items())]
 
 
 def _name_patterns(names: list[str]) -> list[re.Pattern[str]]:

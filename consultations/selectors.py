@@ -8,13 +8,15 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Count, F, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from cities.models import City
+from cities.models import City, Theme
 from cities.selectors import _as_uuid
+from consultations import csv_import
 from consultations.models import (
     Attachment,
     ConsentLevel,
@@ -213,3 +215,11 @@ def import_get_for_city(*, city: City, batch_uuid: object) -> ImportBatch:
         )
     except ImportBatch.DoesNotExist:
         raise Http404 from None
+
+
+def import_preview_rows(*, batch: ImportBatch, limit: int = 10) -> list[csv_import.Row]:
+    """The first rows of a batch as they will be imported (for the confirmation page)."""
+    with batch.file.open("rb") as fh:
+        data = fh.read()
+    themes = csv_import.theme_lookup(Theme.objects.filter(is_active=True))
+    return csv_import.parse(data, themes=themes, max_rows=settings.IMPORT_MAX_ROWS).rows[:limit]

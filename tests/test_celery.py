@@ -40,6 +40,33 @@ def test_an_invitation_email_is_sent_by_a_real_worker(world, real_worker):
     assert Invitation.objects.get(pk=invitation.pk).email_attempts == 1
 
 
+@pytest.mark.django_db(transaction=True)
+def test_a_paper_form_import_is_run_by_a_real_worker(world, real_worker):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from consultations import services as consultation_services
+    from consultations.models import ImportStatus, Testimony
+
+    csv_file = SimpleUploadedFile(
+        "forms.csv",
+        b"testimony,themes,describes,consent\nThe clinic closed.,health,problem,anonymous\n",
+    )
+    check = consultation_services.import_check(
+        actor=world.a.organizer, city=world.a.city, cycle=world.cycle, upload=csv_file
+    )
+    assert check.batch is not None
+    consultation_services.import_confirm(actor=world.a.organizer, batch=check.batch)
+    batch = check.batch
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        batch.refresh_from_db()
+        if batch.status == ImportStatus.DONE:
+            break
+        time.sleep(0.1)
+    assert batch.status == ImportStatus.DONE
+    assert Testimony.objects.filter(import_batch=batch, city=world.a.city).count() == 1
+
+
 def test_task_messages_carry_ids_only():
     from cities.tasks import invitation_send_email
 

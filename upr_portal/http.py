@@ -9,16 +9,21 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
+from django.utils.http import url_has_allowed_host_and_scheme
 
 # Room for the form's other fields and the multipart boundaries around the file.
 _ENVELOPE = 64 * 1024
 
 
 def _too_large(request: HttpRequest, max_bytes: int) -> HttpResponse:
+    referer = request.META.get("HTTP_REFERER", "")
+    safe = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
     return render(
         request,
         "413.html",
-        {"limit": filesizeformat(max_bytes), "back_url": request.path},
+        {"limit": filesizeformat(max_bytes), "back_url": referer if safe else "/"},
         status=413,
     )
 

@@ -22,7 +22,6 @@ from consultations.services.imports import (
     import_check,
     import_confirm,
     import_discard,
-    import_preview_rows,
     import_run,
     imports_requeue_stale,
 )
@@ -53,7 +52,6 @@ __all__ = [
     "import_check",
     "import_confirm",
     "import_discard",
-    "import_preview_rows",
     "import_run",
     "imports_requeue_stale",
     "testimony_create",

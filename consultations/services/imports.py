@@ -56,7 +56,7 @@ class ImportCheck:
     file_error: str = ""
 
 
-def _theme_lookup() -> dict[str, Theme]:
+def theme_lookup_active() -> dict[str, Theme]:
     return csv_import.theme_lookup(Theme.objects.filter(is_active=True))
 
 
@@ -116,7 +116,7 @@ def import_check(
     )
     if done is not None:
         raise DuplicateImport(done)
-    parsed = csv_import.parse(data, themes=_theme_lookup(), max_rows=settings.IMPORT_MAX_ROWS)
+    parsed = csv_import.parse(data, themes=theme_lookup_active(), max_rows=settings.IMPORT_MAX_ROWS)
     if not parsed.ok:
         return ImportCheck(errors=parsed.errors, file_error=parsed.file_error)
     pending = ImportBatch.objects.filter(
@@ -149,14 +149,6 @@ def import_check(
         details={"rows": batch.row_count, "duplicates": batch.duplicate_rows},
     )
     return ImportCheck(batch=batch)
-
-
-def import_preview_rows(*, batch: ImportBatch, limit: int = 10) -> list[csv_import.Row]:
-    """The first rows of a batch, as they will be imported (for the confirmation page)."""
-    with batch.file.open("rb") as fh:
-        data = fh.read()
-    parsed = csv_import.parse(data, themes=_theme_lookup(), max_rows=settings.IMPORT_MAX_ROWS)
-    return parsed.rows[:limit]
 
 
 @transaction.atomic
@@ -237,7 +229,7 @@ def import_run(*, batch_id: int) -> bool:
     with batch.file.open("rb") as fh:
         data = fh.read()
     parsed = csv_import.parse(
-        data, themes=_theme_lookup(), max_rows=settings.IMPORT_MAX_ROWS, progress=progress
+        data, themes=theme_lookup_active(), max_rows=settings.IMPORT_MAX_ROWS, progress=progress
     )
     if not parsed.ok:
         first = parsed.errors[0] if parsed.errors else None

@@ -29,6 +29,8 @@ def _start_context(
         "themes": city_selectors.theme_list(active_only=True),
         "batches": selectors.import_list_for_city(city=access.city)[:10],
         "max_rows": settings.IMPORT_MAX_ROWS,
+        "max_bytes": settings.IMPORT_MAX_BYTES,
+        "cycle": city_selectors.cycle_get_current(),
         **extra,
     }
 
@@ -104,7 +106,7 @@ def import_detail(request: HttpRequest, access: CityAccess, batch_uuid: str) -> 
     """A batch: its preview before confirmation, its progress, or its result."""
     batch = selectors.import_get_for_city(city=access.city, batch_uuid=batch_uuid)
     preview = (
-        services.import_preview_rows(batch=batch) if batch.status == ImportStatus.PREVIEW else []
+        selectors.import_preview_rows(batch=batch) if batch.status == ImportStatus.PREVIEW else []
     )
     template = "consultations/import_detail.html"
     if request.htmx:  # type: ignore[attr-defined]

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cities import selectors as city_selectors
@@ -32,6 +33,7 @@ from consultations.forms import (
     WithdrawConsentForm,
 )
 from consultations.models import ConsentLevel, Testimony
+from consultations.services.attachments import MAX_ATTACHMENTS_PER_TESTIMONY
 from consultations.views._common import add_service_errors
 from upr_portal.http import upload_limit
 
@@ -51,6 +53,7 @@ def _detail_url(access: CityAccess, testimony: Testimony) -> str:
     )
 
 
+@never_cache
 @city_capability_required(Capability.VIEW_EVIDENCE)
 @require_GET
 def testimony_list(request: HttpRequest, access: CityAccess) -> HttpResponse:
@@ -139,6 +142,7 @@ def testimony_create(request: HttpRequest, access: CityAccess) -> HttpResponse:
     )
 
 
+@never_cache
 @city_capability_required(Capability.VIEW_EVIDENCE)
 @require_GET
 def testimony_detail(request: HttpRequest, access: CityAccess, testimony_uuid: str) -> HttpResponse:
@@ -158,10 +162,12 @@ def testimony_detail(request: HttpRequest, access: CityAccess, testimony_uuid: s
             "can_see_restricted": _restricted_allowed(request, access, testimony),
             "attachment_form": AttachmentForm(),
             "attachment_limit": settings.ATTACHMENT_MAX_BYTES,
+            "attachment_max_count": MAX_ATTACHMENTS_PER_TESTIMONY,
         },
     )
 
 
+@never_cache
 @city_capability_required(Capability.VIEW_EVIDENCE)
 @require_GET
 def testimony_restricted(
@@ -180,6 +186,7 @@ def testimony_restricted(
     return render(request, "consultations/testimony_restricted.html", context)
 
 
+@never_cache
 @city_capability_required(Capability.EDIT_EVIDENCE)
 def testimony_edit(request: HttpRequest, access: CityAccess, testimony_uuid: str) -> HttpResponse:
     testimony = selectors.testimony_get_for_city(city=access.city, testimony_uuid=testimony_uuid)
