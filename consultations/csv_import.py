@@ -309,6 +309,12 @@ def parse(
     if not text.strip():
         result.file_error = _("The file is empty.")
         return result
+    if "\x00" in text:
+        result.file_error = _(
+            "The file contains NUL characters, so it isn't plain CSV text. Save it again as "
+            "“CSV UTF-8” from your spreadsheet program."
+        )
+        return result
     dialect: type[csv.Dialect] | csv.Dialect
     try:
         dialect = csv.Sniffer().sniff(text.split("\n", 1)[0], delimiters=",;\t")
@@ -474,6 +480,8 @@ def _parse_row(
     if fields["area"] and looks_like_street_address(fields["area"]):
         error("area", _("This looks like a street address. Enter only the neighborhood or area."))
     fields["rights"] = [r.strip() for r in raw.get("rights", "").split(";") if r.strip()]
+    if any(len(r) > 200 for r in fields["rights"]):
+        error("rights", _("Keep each right or article under 200 characters."))
 
     if errors:
         result.errors.extend(errors)

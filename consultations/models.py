@@ -18,6 +18,7 @@ from django.db.models import Q
 from django.db.models.expressions import CombinedExpression
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cities.models import City, ReviewCycle, Theme
 
@@ -107,7 +108,7 @@ class Consultation(models.Model):
         help_text=_("Title, kind, date, place, languages and accessibility notes only."),
     )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -250,7 +251,7 @@ class Testimony(models.Model):
     )
     consent_recorded_at = models.DateTimeField(_("consent recorded"), default=timezone.now)
     consent_recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     consent_withdrawn_at = models.DateTimeField(null=True, blank=True)
     consent_withdrawn_by = models.ForeignKey(
@@ -273,7 +274,7 @@ class Testimony(models.Model):
     reviewed_at = models.DateTimeField(null=True, blank=True)
 
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     import_batch = models.ForeignKey(
         "ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="testimonies"
@@ -381,7 +382,7 @@ class ImportStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Importing")
     DONE = "done", _("Imported")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("import status", "Failed")
     DISCARDED = "discarded", _("Discarded")
 
 

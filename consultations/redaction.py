@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
+from django.utils.translation import npgettext
 
 EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 # US and international-ish numbers: (555) 123-4567, 555.123.4567, +1 555 123 4567, 5551234567.
@@ -18,7 +18,7 @@ _SUFFIXES = (
     r"Street|St|Avenue|Ave|Road|Rd|Boulevard|Blvd|Drive|Dr|Lane|Ln|Court|Ct|Place|Pl|Way|"
     r"Terrace|Ter|Highway|Hwy|Parkway|Pkwy|Circle|Cir|Square|Sq|Trail|Trl|Loop"
 )
-_UNIT = r"(?:,?\s+(?:Apt|Apartment|Unit|Suite|Ste|Apto|Depto|#)\.?\s*#?\w+)?"
+_UNIT = r"(?:,?\s+(?:Apartment|Apto|Apt|Unit|Suite|Ste|Depto|#)\.?\s*#?\w+)?"
 STREET_ADDRESS = re.compile(
     rf"\b\d{{1,6}}[A-Za-z]?\s+(?:[NSEW]\.?\s+)?(?:[\w'.-]+\s+){{0,4}}?(?:{_SUFFIXES})\b\.?{_UNIT}"
     # Spanish-style: "Calle Olmo 123", "Avenida Juárez #45"
@@ -43,10 +43,12 @@ class Redaction:
     def summary(self) -> list[tuple[str, int]]:
         """What was found, by label, without echoing what was found (it may be restricted)."""
         labels = {
-            "email": lambda n: ngettext("email address", "email addresses", n),
-            "phone": lambda n: ngettext("phone number", "phone numbers", n),
-            "address": lambda n: ngettext("street address", "street addresses", n),
-            "name": lambda n: ngettext("name", "names", n),
+            "email": lambda n: npgettext("redaction found", "email address", "email addresses", n),
+            "phone": lambda n: npgettext("redaction found", "phone number", "phone numbers", n),
+            "address": lambda n: npgettext(
+                "redaction found", "street address", "street addresses", n
+            ),
+            "name": lambda n: npgettext("redaction found", "name", "names", n),
         }
         return [(labels[kind](count), count) for kind, count in sorted(self.counts.items())]
 

@@ -65,8 +65,19 @@ def _clean_cache() -> None:
     cache.clear()
 
 
+def seed_themes() -> None:
+    """The national taxonomy, as the data migration seeds it. Transactional tests flush
+    the database after each test, which removes migration-seeded rows; this puts them back."""
+    import importlib
+
+    from django.apps import apps
+
+    importlib.import_module("cities.migrations.0004_seed_themes").seed(apps, None)
+
+
 @pytest.fixture
 def world(db: None) -> World:
+    seed_themes()
     cycle = ReviewCycleFactory(is_current=True, number=4, title="United States — 4th UPR cycle")
     world = World(
         cycle=cycle,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import hashlib
 
 import factory
 from allauth.account.models import EmailAddress
@@ -18,8 +19,17 @@ from cities.models import (
     Participation,
     ReviewCycle,
     Role,
+    Theme,
 )
 from cities.tokens import new_nonce
+from consultations.models import (
+    Consultation,
+    ConsultationKind,
+    ConsultationStatus,
+    ImportBatch,
+    ImportStatus,
+    Testimony,
+)
 
 PASSWORD = "correct-horse-battery-staple"
 
@@ -102,3 +112,78 @@ class AuditEventFactory(factory.django.DjangoModelFactory):
 
     action = "login"
     target_label = "something"
+
+
+def current_cycle_for(city: City) -> ReviewCycle:
+    """The city's current cycle; a new one when there is none (standalone factories)."""
+    cycle = ReviewCycle.objects.filter(participations__city=city, is_current=True).first()
+    return cycle or ReviewCycle.objects.filter(is_current=True).first() or ReviewCycleFactory()
+
+
+def seeded_theme(slug: str = "housing") -> Theme:
+    """A theme from the seeded national taxonomy (cities/migrations/0004_seed_themes)."""
+    return Theme.objects.get(slug=slug)
+
+
+class ConsultationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Consultation
+        skip_postgeneration_save = True
+
+    city = factory.SubFactory(CityFactory)
+    cycle = factory.LazyAttribute(lambda o: current_cycle_for(o.city))
+    title = factory.Sequence(lambda n: f"Community conversation {n}")
+    kind = ConsultationKind.COMMUNITY_CONVERSATION
+    starts_at = factory.LazyFunction(lambda: timezone.now() - datetime.timedelta(days=7))
+    place = "Public library, room 2"
+    status = ConsultationStatus.HELD
+    is_public = False
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def themes(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if create and extracted:
+            self.themes.set(extracted)
+
+
+class TestimonyFactory(factory.django.DjangoModelFactory):
+    """A testimony in a city, logged by `recorded_by`, tagged with seeded themes
+    (housing unless `themes=[...]` is given)."""
+
+    __test__ = False  # not a pytest test class, despite the name
+
+    class Meta:
+        model = Testimony
+        skip_postgeneration_save = True
+
+    city = factory.SubFactory(CityFactory)
+    cycle = factory.LazyAttribute(lambda o: current_cycle_for(o.city))
+    narrative = factory.Sequence(lambda n: f"Resident statement number {n} about the rent.")
+    nature = "problem"
+    source = "event"
+    consent_method = "verbal"
+    recorded_by = factory.SubFactory(UserFactory)
+    consent_recorded_by = factory.SelfAttribute("recorded_by")
+
+    @factory.post_generation
+    def themes(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if not create:
+            return
+        self.themes.set(extracted if extracted is not None else [seeded_theme()])
+
+
+class ImportBatchFactory(factory.django.DjangoModelFactory):
+    """A batch row with a small stored file. Real imports go through the services."""
+
+    class Meta:
+        model = ImportBatch
+
+    city = factory.SubFactory(CityFactory)
+    cycle = factory.LazyAttribute(lambda o: current_cycle_for(o.city))
+    file = factory.django.FileField(
+        filename="batch.csv",
+        data=b"testimony,themes,describes,consent\nThe bus never comes.,housing,problem,internal\n",
+    )
+    sha256 = factory.Sequence(lambda n: hashlib.sha256(f"batch {n}".encode()).hexdigest())
+    status = ImportStatus.PREVIEW
+    row_count = 1

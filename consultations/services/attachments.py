@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 MAX_ATTACHMENTS_PER_TESTIMONY = 10
+MAX_IMAGE_PIXELS = 50_000_000
 
 # Detected MIME type → (kind, extension). Anything else is refused.
 ALLOWED_TYPES: dict[str, tuple[str, str]] = {
@@ -62,6 +63,13 @@ def _strip_image(data: bytes, extension: str) -> bytes:
     """Re-encode an image without EXIF, GPS, XMP or comments, upright as it was shown."""
     try:
         with Image.open(io.BytesIO(data)) as image:
+            # The header gives the size without decoding: refuse huge images before
+            # they take hundreds of megabytes of memory.
+            if image.width * image.height > MAX_IMAGE_PIXELS:
+                raise AttachmentRejected(
+                    _("This image is too large (over %(mp)s megapixels). Resize it and try again.")
+                    % {"mp": MAX_IMAGE_PIXELS // 1_000_000}
+                )
             image.load()
             upright = ImageOps.exif_transpose(image)
     except (UnidentifiedImageError, OSError, Image.DecompressionBombError, SyntaxError) as exc:
@@ -93,6 +101,7 @@ def attachment_add(*, actor: User, testimony: Testimony, upload: UploadedFile) -
     Images are re-encoded without metadata. The file gets a UUID name in private storage;
     the original name isn't kept, because it often names the speaker.
     """
+    testimony = Testimony.objects.select_for_update().get(pk=testimony.pk)
     if testimony.is_withdrawn:
         raise AttachmentRejected(_("Consent for this testimony was withdrawn."))
     if testimony.attachments.count() >= MAX_ATTACHMENTS_PER_TESTIMONY:

@@ -61,7 +61,7 @@ def theme_lookup_active() -> dict[str, Theme]:
 
 
 def _duplicate_fingerprints(city: City, rows: list[csv_import.Row]) -> set[str]:
-    """Fingerprints of rows already in the city, or repeated within the file itself."""
+    """Fingerprints of the given rows that are already in the city."""
     fingerprints = [row.fingerprint for row in rows]
     existing = set(
         Testimony.objects.filter(city=city, fingerprint__in=fingerprints).values_list(
@@ -157,9 +157,23 @@ def import_confirm(*, actor: User, batch: ImportBatch) -> ImportBatch:
     from consultations.tasks import testimony_import_run
     from upr_portal.queueing import enqueue_on_commit
 
-    updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEW).update(
-        status=ImportStatus.QUEUED, updated_at=timezone.now()
-    )
+    already = ImportBatch.objects.filter(
+        city=batch.city,
+        sha256=batch.sha256,
+        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE],
+    ).exclude(pk=batch.pk)
+    if already.exists():
+        raise ValidationError(_("This file was already imported. Nothing was imported again."))
+    try:
+        with transaction.atomic():
+            updated = ImportBatch.objects.filter(pk=batch.pk, status=ImportStatus.PREVIEW).update(
+                status=ImportStatus.QUEUED, updated_at=timezone.now()
+            )
+    except IntegrityError:
+        # The same file was confirmed a moment ago from another preview.
+        raise ValidationError(
+            _("This file was already imported. Nothing was imported again.")
+        ) from None
     if not updated:
         batch.refresh_from_db()
         if batch.status in (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE):

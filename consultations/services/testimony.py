@@ -149,6 +149,8 @@ def testimony_update(
             raise ValidationError({"themes": _("Choose at least one theme.")})
         if {t.pk for t in theme_list} != {t.pk for t in previous}:
             changed.append("themes")
+    if "consultation" in changed and testimony.consultation is not None:
+        testimony.cycle = testimony.consultation.cycle
     if {"consent_level", "consent_method"} & set(changed):
         testimony.consent_recorded_by = actor
         testimony.consent_recorded_at = timezone.now()
@@ -260,10 +262,13 @@ def testimony_review(*, actor: User, testimony: Testimony) -> Testimony:
     _require_consent(testimony)
     if testimony.is_reviewed:
         return testimony
-    if testimony.consent_level != ConsentLevel.INTERNAL and not testimony.redacted_quote:
-        raise ValidationError(
-            _("Prepare the redacted quote first: consent allows quoting, so reports need it.")
-        )
+    if testimony.consent_level != ConsentLevel.INTERNAL:
+        if not testimony.redacted_quote:
+            raise ValidationError(
+                _("Prepare the redacted quote first: consent allows quoting, so reports need it.")
+            )
+        # Consent may have narrowed since the quote was written (named → anonymous).
+        _check_quote(testimony, testimony.redacted_quote)
     testimony.review_status = ReviewStatus.REVIEWED
     testimony.reviewed_by = actor
     testimony.reviewed_at = timezone.now()

@@ -254,14 +254,15 @@ def testimony_redact(request: HttpRequest, access: CityAccess, testimony_uuid: s
         return redirect(_detail_url(access, testimony))
     suggestion = None
     status = 200
+    # The speaker's name is always suggested for redaction, even to organizers who may not
+    # see it: protecting the speaker matters more than hiding that a guess was right.
+    speaker = [testimony.speaker_name]
     if request.method == "POST":
         form = RedactionForm(request.POST)
         form.is_valid()
         if "suggest" in request.POST:
             source = form.cleaned_data.get("redacted_quote") or testimony.narrative
-            suggestion = redaction.suggest(
-                source, names=[*form.name_list(), testimony.speaker_name]
-            )
+            suggestion = redaction.suggest(source, names=[*form.name_list(), *speaker])
             form = RedactionForm(
                 initial={
                     "names": form.cleaned_data.get("names", ""),
@@ -285,7 +286,7 @@ def testimony_redact(request: HttpRequest, access: CityAccess, testimony_uuid: s
         if testimony.redacted_quote:
             form = RedactionForm(initial={"redacted_quote": testimony.redacted_quote})
         else:
-            suggestion = redaction.suggest(testimony.narrative, names=[testimony.speaker_name])
+            suggestion = redaction.suggest(testimony.narrative, names=speaker)
             form = RedactionForm(initial={"redacted_quote": suggestion.text})
     template = "consultations/testimony_redact.html"
     if request.htmx:  # type: ignore[attr-defined]

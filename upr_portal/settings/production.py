@@ -18,7 +18,7 @@ SECURE_SSL_REDIRECT = True
 SECURE_HSTS_SECONDS = SECURE_HSTS_SECONDS or 31_536_000
 SECURE_HSTS_INCLUDE_SUBDOMAINS = True
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 — keeps "default" and "private" from base
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
 
