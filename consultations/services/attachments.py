@@ -84,7 +84,7 @@ def _strip_image(data: bytes, extension: str) -> bytes:
     return out.getvalue()
 
 
-def _read_limited(upload: UploadedFile | IO[bytes], limit: int) -> bytes:
+def _read_limited(upload: UploadedFile[bytes] | IO[bytes], limit: int) -> bytes:
     data = upload.read(limit + 1)
     if len(data) > limit:
         raise AttachmentRejected(
@@ -94,7 +94,7 @@ def _read_limited(upload: UploadedFile | IO[bytes], limit: int) -> bytes:
 
 
 @transaction.atomic
-def attachment_add(*, actor: User, testimony: Testimony, upload: UploadedFile) -> Attachment:
+def attachment_add(*, actor: User, testimony: Testimony, upload: UploadedFile[bytes]) -> Attachment:
     """Attach an audio recording, photo or document to a testimony.
 
     The type is decided by the file's content, never its name or the browser's claim.

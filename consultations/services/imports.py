@@ -88,7 +88,7 @@ def import_check(
     actor: User,
     city: City,
     cycle: ReviewCycle,
-    upload: UploadedFile,
+    upload: UploadedFile[bytes],
     consultation: Consultation | None = None,
 ) -> ImportCheck:
     """Check an uploaded CSV. A clean file becomes a batch waiting for confirmation;

@@ -1,44 +1,35 @@
-"""Writes for cities, cycles, teams, invitations and the audit trail.
-
-Every function is keyword-only and atomic. Callers have already checked that the actor
-may act (views do that through `cities.permissions`); services enforce the domain rules.
-"""
+"""Invitations: create, resend, revoke, email delivery, expiry, acceptance."""
 
 from __future__ import annotations
 
-import itertools
 import logging
 import smtplib
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from cities.models import (
     AuditAction,
-    AuditEvent,
     City,
     EmailStatus,
     Invitation,
     InvitationRole,
     InvitationStatus,
     Membership,
-    Participation,
-    ReviewCycle,
-    Role,
-    Theme,
 )
+from cities.services.audit import audit_record
+from cities.services.memberships import membership_change_role
 from cities.tokens import invitation_token, new_nonce
 from upr_portal.queueing import enqueue_on_commit
 
@@ -50,274 +41,6 @@ logger = logging.getLogger(__name__)
 
 class EmailDeliveryError(Exception):
     """The mail server refused or was unreachable; the task retries."""
-
-
-# --------------------------------------------------------------------------- audit
-
-
-def audit_record(
-    *,
-    actor: User | None,
-    action: AuditAction,
-    city: City | None = None,
-    target: models.Model | None = None,
-    target_label: str = "",
-    details: dict[str, Any] | None = None,
-) -> AuditEvent:
-    """Append an audit event. Never pass testimony text or contact details in `details`."""
-    return AuditEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
-        city=city,
-        action=action,
-        target_type=(target._meta.model_name or "") if target is not None else "",
-        target_id=str(getattr(target, "uuid", "") or getattr(target, "pk", "")) if target else "",
-        target_label=target_label[:200],
-        details=details or {},
-    )
-
-
-# --------------------------------------------------------------------------- cycles
-
-CYCLE_EDITABLE = frozenset(
-    {
-        "state_under_review",
-        "number",
-        "title",
-        "consultations_open",
-        "local_report_due",
-        "national_compilation_due",
-        "review_session",
-        "recommendations_released",
-    }
-)
-CITY_EDITABLE = frozenset(
-    {"name", "state", "slug", "public_description", "contact_email", "contact_url"}
-)
-
-
-def _apply_changes(
-    instance: models.Model, fields: dict[str, Any], allowed: frozenset[str]
-) -> list[str]:
-    """Set the given fields on `instance`; return the names whose value changed."""
-    changed = []
-    for name, value in fields.items():
-        if name not in allowed:
-            raise ValueError(f"{instance._meta.model_name} field {name} can't be changed here")
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed.append(name)
-    return changed
-
-
-def _cycle_validate_dates(cycle: ReviewCycle) -> None:
-    order = [
-        ("consultations_open", cycle.consultations_open),
-        ("local_report_due", cycle.local_report_due),
-        ("national_compilation_due", cycle.national_compilation_due),
-        ("review_session", cycle.review_session),
-        ("recommendations_released", cycle.recommendations_released),
-    ]
-    errors: dict[str, str] = {}
-    for (_prev_name, prev), (name, value) in itertools.pairwise(order):
-        if prev and value and value < prev:
-            errors[name] = _("This date must not be before the previous step of the cycle.")
-    if errors:
-        raise ValidationError(errors)
-
-
-@transaction.atomic
-def cycle_create(
-    *,
-    actor: User,
-    state_under_review: str,
-    number: int,
-    title: str,
-    consultations_open: date,
-    local_report_due: date,
-    national_compilation_due: date,
-    review_session: date,
-    recommendations_released: date,
-    make_current: bool = False,
-) -> ReviewCycle:
-    """Create a review cycle. With `make_current`, it replaces the current one."""
-    cycle = ReviewCycle(
-        state_under_review=state_under_review,
-        number=number,
-        title=title,
-        consultations_open=consultations_open,
-        local_report_due=local_report_due,
-        national_compilation_due=national_compilation_due,
-        review_session=review_session,
-        recommendations_released=recommendations_released,
-    )
-    cycle.full_clean()
-    _cycle_validate_dates(cycle)
-    cycle.save()
-    audit_record(actor=actor, action=AuditAction.CYCLE_CREATED, target=cycle, target_label=title)
-    if make_current or not ReviewCycle.objects.filter(is_current=True).exists():
-        cycle_make_current(actor=actor, cycle=cycle)
-    return cycle
-
-
-@transaction.atomic
-def cycle_update(*, actor: User, cycle: ReviewCycle, **fields: Any) -> ReviewCycle:
-    """Change a cycle's title or dates."""
-    changed = _apply_changes(cycle, fields, CYCLE_EDITABLE)
-    cycle.full_clean()
-    _cycle_validate_dates(cycle)
-    cycle.save()
-    if changed:
-        audit_record(
-            actor=actor,
-            action=AuditAction.CYCLE_UPDATED,
-            target=cycle,
-            target_label=cycle.title,
-            details={"fields": changed},
-        )
-    return cycle
-
-
-@transaction.atomic
-def cycle_make_current(*, actor: User, cycle: ReviewCycle) -> ReviewCycle:
-    """Make `cycle` the one current cycle; every city joins it."""
-    # Lock all cycles so two coordinators can't each make a different one current.
-    list(ReviewCycle.objects.select_for_update().order_by("pk"))
-    ReviewCycle.objects.filter(is_current=True).exclude(pk=cycle.pk).update(is_current=False)
-    ReviewCycle.objects.filter(pk=cycle.pk).update(is_current=True)
-    cycle.refresh_from_db()
-    existing = set(Participation.objects.filter(cycle=cycle).values_list("city_id", flat=True))
-    Participation.objects.bulk_create(
-        [
-            Participation(city_id=city_id, cycle=cycle)
-            for city_id in City.objects.values_list("id", flat=True)
-            if city_id not in existing
-        ]
-    )
-    audit_record(
-        actor=actor, action=AuditAction.CYCLE_MADE_CURRENT, target=cycle, target_label=cycle.title
-    )
-    return cycle
-
-
-# --------------------------------------------------------------------------- cities
-
-
-def _unique_slug(name: str, state: str) -> str:
-    base = slugify(f"{name}-{state}")[:70] or "city"
-    slug, n = base, 2
-    while City.objects.filter(slug=slug).exists():
-        slug, n = f"{base}-{n}", n + 1
-    return slug
-
-
-@transaction.atomic
-def city_create(
-    *,
-    actor: User,
-    name: str,
-    state: str,
-    slug: str = "",
-    public_description: str = "",
-    contact_email: str = "",
-    contact_url: str = "",
-) -> City:
-    """Create a city; it takes part in the current cycle from the start."""
-    city = City(
-        name=name.strip(),
-        state=state.strip(),
-        slug=slug or _unique_slug(name, state),
-        public_description=public_description,
-        contact_email=contact_email,
-        contact_url=contact_url,
-    )
-    city.full_clean()
-    city.save()
-    current = ReviewCycle.objects.filter(is_current=True).first()
-    if current is not None:
-        Participation.objects.create(city=city, cycle=current)
-    audit_record(
-        actor=actor, action=AuditAction.CITY_CREATED, city=city, target=city, target_label=str(city)
-    )
-    return city
-
-
-@transaction.atomic
-def city_update(*, actor: User, city: City, **fields: Any) -> City:
-    """Change a city's public details."""
-    changed = _apply_changes(city, fields, CITY_EDITABLE)
-    city.full_clean()
-    city.save()
-    if changed:
-        audit_record(
-            actor=actor,
-            action=AuditAction.CITY_UPDATED,
-            city=city,
-            target=city,
-            target_label=str(city),
-            details={"fields": changed},
-        )
-    return city
-
-
-# --------------------------------------------------------------------------- themes
-
-THEME_EDITABLE = frozenset({"slug", "name_en", "name_es", "instruments", "sort_order", "is_active"})
-
-
-def _clean_instruments(instruments: list[str]) -> list[str]:
-    seen: list[str] = []
-    for item in (" ".join(i.split()) for i in instruments):
-        if item and item not in seen:
-            seen.append(item)
-    return seen
-
-
-@transaction.atomic
-def theme_create(
-    *,
-    actor: User,
-    slug: str,
-    name_en: str,
-    name_es: str,
-    instruments: list[str],
-    sort_order: int = 100,
-    is_active: bool = True,
-) -> Theme:
-    """Add a theme to the national taxonomy."""
-    theme = Theme(
-        slug=slug,
-        name_en=name_en.strip(),
-        name_es=name_es.strip(),
-        instruments=_clean_instruments(instruments),
-        sort_order=sort_order,
-        is_active=is_active,
-    )
-    theme.full_clean()
-    theme.save()
-    audit_record(
-        actor=actor, action=AuditAction.THEME_CREATED, target=theme, target_label=theme.name_en
-    )
-    return theme
-
-
-@transaction.atomic
-def theme_update(*, actor: User, theme: Theme, **fields: Any) -> Theme:
-    """Rename, re-order, re-link or retire a theme. Retired themes stay on existing
-    evidence; they just can't be chosen for new evidence."""
-    if "instruments" in fields:
-        fields["instruments"] = _clean_instruments(fields["instruments"])
-    changed = _apply_changes(theme, fields, THEME_EDITABLE)
-    theme.full_clean()
-    theme.save()
-    if changed:
-        audit_record(
-            actor=actor,
-            action=AuditAction.THEME_UPDATED,
-            target=theme,
-            target_label=theme.name_en,
-            details={"fields": changed},
-        )
-    return theme
 
 
 # --------------------------------------------------------------------------- invitations
@@ -606,91 +329,3 @@ def invitation_accept(
         target_label=invitation.email,
     )
     return user
-
-
-# --------------------------------------------------------------------------- memberships
-
-
-def _lock_leads(city: City) -> list[Membership]:
-    return list(
-        Membership.objects.select_for_update().filter(city=city, role=Role.CITY_LEAD).order_by("pk")
-    )
-
-
-@transaction.atomic
-def membership_change_role(*, actor: User, membership: Membership, role: str) -> Membership:
-    """Change a team member's role. The city's last lead can't be demoted."""
-    if role not in Role.values:
-        raise ValidationError({"role": _("Choose a valid role.")})
-    leads = _lock_leads(membership.city)
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
-    if membership.role == role:
-        return membership
-    if membership.role == Role.CITY_LEAD and len(leads) <= 1:
-        raise ValidationError(
-            _("%(name)s is the only city lead. Make someone else a lead first.")
-            % {"name": membership.user.display_name}
-        )
-    old = membership.role
-    membership.role = role
-    membership.save(update_fields=["role", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.MEMBERSHIP_ROLE_CHANGED,
-        city=membership.city,
-        target=membership,
-        target_label=membership.user.email,
-        details={"from": old, "to": role},
-    )
-    return membership
-
-
-@transaction.atomic
-def membership_remove(*, actor: User, membership: Membership) -> None:
-    """Remove someone from a city team. The city's last lead can't be removed."""
-    leads = _lock_leads(membership.city)
-    membership = (
-        Membership.objects.select_for_update().select_related("user", "city").get(pk=membership.pk)
-    )
-    if membership.role == Role.CITY_LEAD and len(leads) <= 1:
-        raise ValidationError(
-            _(
-                "%(name)s is the only city lead and can't be removed. Make someone else a lead first."
-            )
-            % {"name": membership.user.display_name}
-        )
-    audit_record(
-        actor=actor,
-        action=AuditAction.MEMBERSHIP_REMOVED,
-        city=membership.city,
-        target=membership,
-        target_label=membership.user.email,
-        details={"role": membership.role},
-    )
-    membership.delete()
-
-
-@transaction.atomic
-def membership_appoint(*, actor: User, city: City, user: User, role: str) -> Membership:
-    """Add an existing account to a city team directly (coordinator console, demo data)."""
-    if role not in Role.values:
-        raise ValidationError({"role": _("Choose a valid role.")})
-    membership, created = Membership.objects.get_or_create(
-        city=city, user=user, defaults={"role": role}
-    )
-    if created:
-        audit_record(
-            actor=actor,
-            action=AuditAction.MEMBERSHIP_CREATED,
-            city=city,
-            target=membership,
-            target_label=user.email,
-            details={"role": role},
-        )
-        return membership
-    return membership_change_role(actor=actor, membership=membership, role=role)
-
-
-def login_record(*, user: User) -> None:
-    """Audit a successful log-in (called from allauth's signal)."""
-    audit_record(actor=user, action=AuditAction.LOGIN, target=user, target_label=user.email)
