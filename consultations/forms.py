@@ -38,7 +38,15 @@ def _theme_queryset(current: Any = None) -> Any:
     return Theme.objects.filter(Q(is_active=True) | Q(pk__in=ids))
 
 
-class ConsultationForm(forms.ModelForm):
+class _InputOnlyModelForm(forms.ModelForm):
+    """A ModelForm for its fields and initial values only. It never builds or validates
+    the instance: the service does that, and the form never saves."""
+
+    def _post_clean(self) -> None:
+        pass
+
+
+class ConsultationForm(_InputOnlyModelForm):
     themes = ThemeChoiceField(
         queryset=Theme.objects.none(),
         widget=forms.CheckboxSelectMultiple,
@@ -102,12 +110,8 @@ class ConsultationForm(forms.ModelForm):
     def service_fields(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in CONSULTATION_EDITABLE}
 
-    def _post_clean(self) -> None:
-        # Validation of the model happens in the service; the form never saves.
-        pass
 
-
-class TestimonyForm(forms.ModelForm):
+class TestimonyForm(_InputOnlyModelForm):
     __test__ = False  # not a pytest test class, despite the name
 
     themes = ThemeChoiceField(
@@ -203,9 +207,6 @@ class TestimonyForm(forms.ModelForm):
 
     def clean_rights(self) -> list[str]:
         return [line.strip() for line in self.cleaned_data["rights"].splitlines() if line.strip()]
-
-    def _post_clean(self) -> None:
-        pass
 
     def service_fields(self) -> dict[str, Any]:
         data = {name: self.cleaned_data[name] for name in TESTIMONY_EDITABLE}

@@ -386,6 +386,11 @@ class ImportStatus(models.TextChoices):
     DISCARDED = "discarded", _("Discarded")
 
 
+# A batch in one of these states holds its file's place: the same file can't be imported
+# into the city again.
+IMPORT_CLAIMED_STATES = (ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE)
+
+
 class ImportBatch(models.Model):
     """One uploaded CSV of paper forms. The file is kept privately so the import task
     can read it by the batch id: no testimony text ever travels through the broker."""
@@ -421,7 +426,7 @@ class ImportBatch(models.Model):
             # The same file can be imported into a city once.
             models.UniqueConstraint(
                 fields=["city", "sha256"],
-                condition=Q(status__in=["queued", "running", "done"]),
+                condition=Q(status__in=IMPORT_CLAIMED_STATES),
                 name="import_unique_active_file",
             )
         ]

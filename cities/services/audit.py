@@ -1,4 +1,4 @@
-"""The audit trail, and the field-update helper every service shares."""
+"""The audit trail, and the small field helpers every service shares."""
 
 from __future__ import annotations
 
@@ -55,3 +55,12 @@ def _apply_changes(
             setattr(instance, name, value)
             changed.append(name)
     return changed
+
+
+def clean_text_list(items: list[str]) -> list[str]:
+    """Whitespace collapsed, empties and repeats dropped, order kept (treaty articles)."""
+    out: list[str] = []
+    for item in (" ".join(i.split()) for i in items):
+        if item and item not in out:
+            out.append(item)
+    return out

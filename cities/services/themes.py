@@ -11,7 +11,7 @@ from cities.models import (
     AuditAction,
     Theme,
 )
-from cities.services.audit import _apply_changes, audit_record
+from cities.services.audit import _apply_changes, audit_record, clean_text_list
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -22,14 +22,6 @@ logger = logging.getLogger(__name__)
 # --------------------------------------------------------------------------- themes
 
 THEME_EDITABLE = frozenset({"slug", "name_en", "name_es", "instruments", "sort_order", "is_active"})
-
-
-def _clean_instruments(instruments: list[str]) -> list[str]:
-    seen: list[str] = []
-    for item in (" ".join(i.split()) for i in instruments):
-        if item and item not in seen:
-            seen.append(item)
-    return seen
 
 
 @transaction.atomic
@@ -48,7 +40,7 @@ def theme_create(
         slug=slug,
         name_en=name_en.strip(),
         name_es=name_es.strip(),
-        instruments=_clean_instruments(instruments),
+        instruments=clean_text_list(instruments),
         sort_order=sort_order,
         is_active=is_active,
     )
@@ -65,7 +57,7 @@ def theme_update(*, actor: User, theme: Theme, **fields: Any) -> Theme:
     """Rename, re-order, re-link or retire a theme. Retired themes stay on existing
     evidence; they just can't be chosen for new evidence."""
     if "instruments" in fields:
-        fields["instruments"] = _clean_instruments(fields["instruments"])
+        fields["instruments"] = clean_text_list(fields["instruments"])
     changed = _apply_changes(theme, fields, THEME_EDITABLE)
     theme.full_clean()
     theme.save()

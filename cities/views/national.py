@@ -11,7 +11,14 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from cities import selectors, services
-from cities.forms import CityForm, CycleCreateForm, CycleForm, NationalInviteForm, ThemeForm
+from cities.forms import (
+    CityForm,
+    CycleCreateForm,
+    CycleForm,
+    NationalInviteForm,
+    ThemeForm,
+    add_service_errors,
+)
 from cities.models import ReviewCycle
 from cities.permissions import Capability, national_capability_required
 
@@ -147,7 +154,7 @@ def cycle_create(request: HttpRequest) -> HttpResponse:
                 **{name: form.cleaned_data[name] for name in services.CYCLE_EDITABLE},
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(cycle)s was created.") % {"cycle": cycle})
             return redirect("national:cycles")
@@ -171,7 +178,7 @@ def cycle_edit(request: HttpRequest, cycle_uuid: str) -> HttpResponse:
                 **{name: form.cleaned_data[name] for name in services.CYCLE_EDITABLE},
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("%(cycle)s was updated.") % {"cycle": cycle})
             return redirect("national:cycles")
@@ -237,7 +244,7 @@ def theme_create(request: HttpRequest) -> HttpResponse:
                 **{name: form.cleaned_data[name] for name in services.THEME_EDITABLE},
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The theme “%(theme)s” was added.") % {"theme": theme})
             return redirect("national:themes")
@@ -258,16 +265,8 @@ def theme_edit(request: HttpRequest, theme_uuid: str) -> HttpResponse:
                 **{name: form.cleaned_data[name] for name in services.THEME_EDITABLE},
             )
         except ValidationError as exc:
-            _form_errors(form, exc)
+            add_service_errors(form, exc)
         else:
             messages.success(request, _("The theme “%(theme)s” was updated.") % {"theme": theme})
             return redirect("national:themes")
     return _theme_form_page(request, form, _("Edit %(theme)s") % {"theme": theme.name})
-
-
-def _form_errors(form: CycleForm | ThemeForm, exc: ValidationError) -> None:
-    if hasattr(exc, "error_dict"):
-        for field, errors in exc.message_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, exc)

@@ -24,7 +24,13 @@ from django.utils.translation import gettext as _
 from cities.models import AuditAction, City, ReviewCycle, Theme
 from cities.services import audit_record
 from consultations import csv_import
-from consultations.models import Consultation, ImportBatch, ImportStatus, Testimony
+from consultations.models import (
+    IMPORT_CLAIMED_STATES,
+    Consultation,
+    ImportBatch,
+    ImportStatus,
+    Testimony,
+)
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -60,26 +66,19 @@ def theme_lookup_active() -> dict[str, Theme]:
     return csv_import.theme_lookup(Theme.objects.filter(is_active=True))
 
 
-def _duplicate_fingerprints(city: City, rows: list[csv_import.Row]) -> set[str]:
-    """Fingerprints of the given rows that are already in the city."""
-    fingerprints = [row.fingerprint for row in rows]
-    existing = set(
-        Testimony.objects.filter(city=city, fingerprint__in=fingerprints).values_list(
-            "fingerprint", flat=True
-        )
+def _new_rows(city: City, rows: list[csv_import.Row]) -> list[csv_import.Row]:
+    """The rows not already in the city, nor repeated earlier in the file."""
+    seen = set(
+        Testimony.objects.filter(
+            city=city, fingerprint__in=[row.fingerprint for row in rows]
+        ).values_list("fingerprint", flat=True)
     )
-    return existing
-
-
-def _count_duplicates(city: City, rows: list[csv_import.Row]) -> int:
-    existing = _duplicate_fingerprints(city, rows)
-    seen: set[str] = set()
-    duplicates = 0
+    new: list[csv_import.Row] = []
     for row in rows:
-        if row.fingerprint in existing or row.fingerprint in seen:
-            duplicates += 1
-        seen.add(row.fingerprint)
-    return duplicates
+        if row.fingerprint not in seen:
+            seen.add(row.fingerprint)
+            new.append(row)
+    return new
 
 
 @transaction.atomic
@@ -109,7 +108,7 @@ def import_check(
         ImportBatch.objects.filter(
             city=city,
             sha256=digest,
-            status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE],
+            status__in=IMPORT_CLAIMED_STATES,
         )
         .select_related("uploaded_by")
         .first()
@@ -130,7 +129,7 @@ def import_check(
         consultation=consultation,
         sha256=digest,
         row_count=len(parsed.rows),
-        duplicate_rows=_count_duplicates(city, parsed.rows),
+        duplicate_rows=len(parsed.rows) - len(_new_rows(city, parsed.rows)),
         uploaded_by=actor,
     )
     batch.file.save(f"{batch.uuid}.csv", ContentFile(data), save=False)
@@ -160,7 +159,7 @@ def import_confirm(*, actor: User, batch: ImportBatch) -> ImportBatch:
     already = ImportBatch.objects.filter(
         city=batch.city,
         sha256=batch.sha256,
-        status__in=[ImportStatus.QUEUED, ImportStatus.RUNNING, ImportStatus.DONE],
+        status__in=IMPORT_CLAIMED_STATES,
     ).exclude(pk=batch.pk)
     if already.exists():
         raise ValidationError(_("This file was already imported. Nothing was imported again."))
@@ -272,14 +271,9 @@ def _save_rows(batch: ImportBatch, rows: list[csv_import.Row]) -> int:
     locked = ImportBatch.objects.select_for_update().get(pk=batch.pk)
     if locked.status != ImportStatus.RUNNING:
         return 0
-    existing = _duplicate_fingerprints(batch.city, rows)
-    seen: set[str] = set()
     now = timezone.now()
     to_create: list[tuple[Testimony, list[int]]] = []
-    for row in rows:
-        if row.fingerprint in existing or row.fingerprint in seen:
-            continue
-        seen.add(row.fingerprint)
+    for row in _new_rows(batch.city, rows):
         testimony = csv_import.testimony_from_row(
             row,
             city=batch.city,

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from cities.models import AuditAction, City, ReviewCycle, Theme
 from cities.permissions import CityAccess, can_see_restricted
-from cities.services import _apply_changes, audit_record
+from cities.services.audit import _apply_changes, audit_record, clean_text_list
 from consultations import redaction
 from consultations.models import ConsentLevel, Consultation, ReviewStatus, Testimony
 from consultations.services.events import _check_themes
@@ -64,14 +64,6 @@ def _validate(testimony: Testimony) -> None:
         raise ValidationError(errors)
 
 
-def _clean_rights(rights: list[str]) -> list[str]:
-    out: list[str] = []
-    for item in (" ".join(r.split()) for r in rights):
-        if item and item not in out:
-            out.append(item)
-    return out
-
-
 @transaction.atomic
 def testimony_create(
     *,
@@ -99,7 +91,7 @@ def testimony_create(
         speaker_name=speaker_name.strip(),
         speaker_contact=speaker_contact.strip(),
     )
-    fields["rights"] = _clean_rights(fields.get("rights", []))
+    fields["rights"] = clean_text_list(fields.get("rights", []))
     _apply_changes(testimony, fields, TESTIMONY_EDITABLE - {"consultation"})
     theme_list = _check_themes(themes)
     if not theme_list:
@@ -118,11 +110,14 @@ def testimony_create(
     return testimony
 
 
-def _require_consent(testimony: Testimony) -> None:
+def _lock_consented(testimony: Testimony) -> Testimony:
+    """The testimony's row, locked for the change, refused once consent is withdrawn."""
+    testimony = Testimony.objects.select_for_update().get(pk=testimony.pk)
     if testimony.is_withdrawn:
         raise ValidationError(
             _("Consent for this testimony was withdrawn. It can no longer be changed.")
         )
+    return testimony
 
 
 @transaction.atomic
@@ -137,10 +132,9 @@ def testimony_update(
     (the view decides). A change of consent level records who recorded it, and when; a
     change of content after review sends it back to draft for the lead to review again.
     """
-    testimony = Testimony.objects.select_for_update().get(pk=testimony.pk)
-    _require_consent(testimony)
+    testimony = _lock_consented(testimony)
     if "rights" in fields:
-        fields["rights"] = _clean_rights(fields["rights"])
+        fields["rights"] = clean_text_list(fields["rights"])
     changed = _apply_changes(testimony, fields, TESTIMONY_EDITABLE | TESTIMONY_RESTRICTED)
     if themes is not None:
         previous = list(testimony.themes.all())
@@ -195,8 +189,10 @@ def testimony_reveal_restricted(
 
 
 def _check_quote(testimony: Testimony, quote: str) -> None:
-    leftovers = redaction.suggest(quote)
-    if leftovers.counts:
+    # One pass: the speaker's name counts only when consent doesn't allow naming them.
+    names = [testimony.speaker_name] if testimony.consent_level != ConsentLevel.NAMED else []
+    found = redaction.suggest(quote, names=[n for n in names if n]).counts
+    if found.keys() - {"name"}:
         raise ValidationError(
             {
                 "redacted_quote": _(
@@ -205,11 +201,7 @@ def _check_quote(testimony: Testimony, quote: str) -> None:
                 )
             }
         )
-    if (
-        testimony.consent_level != ConsentLevel.NAMED
-        and testimony.speaker_name
-        and redaction.suggest(quote, names=[testimony.speaker_name]).counts
-    ):
+    if found["name"]:
         raise ValidationError(
             {
                 "redacted_quote": _(
@@ -224,8 +216,7 @@ def _check_quote(testimony: Testimony, quote: str) -> None:
 def testimony_redact(*, actor: User, testimony: Testimony, redacted_quote: str) -> Testimony:
     """Save the redacted quote that reports will use. Only for testimony whose consent
     allows a quote. A changed quote on a reviewed testimony goes back to draft."""
-    testimony = Testimony.objects.select_for_update().get(pk=testimony.pk)
-    _require_consent(testimony)
+    testimony = _lock_consented(testimony)
     if testimony.consent_level == ConsentLevel.INTERNAL:
         raise ValidationError(
             _("Consent is “internal only”: this testimony can't be quoted, so it needs no quote.")
@@ -258,8 +249,7 @@ def testimony_redact(*, actor: User, testimony: Testimony, redacted_quote: str) 
 @transaction.atomic
 def testimony_review(*, actor: User, testimony: Testimony) -> Testimony:
     """Mark a testimony reviewed (city lead). Only reviewed testimony can be cited."""
-    testimony = Testimony.objects.select_for_update().get(pk=testimony.pk)
-    _require_consent(testimony)
+    testimony = _lock_consented(testimony)
     if testimony.is_reviewed:
         return testimony
     if testimony.consent_level != ConsentLevel.INTERNAL:

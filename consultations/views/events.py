@@ -10,10 +10,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from cities import selectors as city_selectors
+from cities.forms import add_service_errors
 from cities.permissions import Capability, CityAccess, city_capability_required
 from consultations import selectors, services
 from consultations.forms import ConsultationForm
-from consultations.views._common import add_service_errors
 
 
 @city_capability_required(Capability.VIEW_EVIDENCE)

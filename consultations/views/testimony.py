@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from cities import selectors as city_selectors
+from cities.forms import add_service_errors
 from cities.permissions import (
     Capability,
     CityAccess,
@@ -34,7 +35,6 @@ from consultations.forms import (
 )
 from consultations.models import ConsentLevel, Testimony
 from consultations.services.attachments import MAX_ATTACHMENTS_PER_TESTIMONY
-from consultations.views._common import add_service_errors
 from upr_portal.http import upload_limit
 
 PAGE_SIZE = 50
