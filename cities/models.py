@@ -257,6 +257,27 @@ class Theme(models.Model):
         return self.name_es if (get_language() or "en").startswith("es") else self.name_en
 
 
+class Neighborhood(models.Model):
+    """A neighborhood or area of a city, as its team names it: the options of a survey's
+    neighborhood question. Retired ones stay on the answers that chose them."""
+
+    uuid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    city = models.ForeignKey(City, on_delete=models.CASCADE, related_name="neighborhoods")
+    name = models.CharField(_("name"), max_length=120)
+    sort_order = models.PositiveSmallIntegerField(default=0)
+    is_active = models.BooleanField(_("in use"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ("sort_order", "name")
+        constraints = [
+            models.UniqueConstraint(fields=["city", "name"], name="neighborhood_unique_name"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class AuditAction(models.TextChoices):
     LOGIN = "login", _("Logged in")
     INVITATION_SENT = "invitation.sent", _("Invitation created")
@@ -291,6 +312,21 @@ class AuditAction(models.TextChoices):
     IMPORT_FINISHED = "import.finished", _("Import finished")
     IMPORT_FAILED = "import.failed", _("Import failed")
     IMPORT_DISCARDED = "import.discarded", _("Import discarded")
+    NEIGHBORHOODS_UPDATED = "neighborhoods.updated", _("Neighborhoods updated")
+    SURVEY_CREATED = "survey.created", _("Survey created")
+    SURVEY_UPDATED = "survey.updated", _("Survey edited")
+    SURVEY_QUESTION_ADDED = "survey.question_added", _("Survey question added")
+    SURVEY_QUESTION_UPDATED = "survey.question_updated", _("Survey question edited")
+    SURVEY_QUESTION_REMOVED = "survey.question_removed", _("Survey question removed")
+    SURVEY_QUESTION_MOVED = "survey.question_moved", _("Survey question moved")
+    SURVEY_OPENED = "survey.opened", _("Survey opened")
+    SURVEY_CLOSED = "survey.closed", _("Survey closed")
+    SURVEY_COPIED = "survey.copied", _("Survey copied to a new version")
+    SURVEY_DELETED = "survey.deleted", _("Survey deleted")
+    SURVEY_EXPORTED = "survey.exported", _("Survey responses exported")
+    SURVEY_SUMMARY_PUBLISHED = "survey.summary_published", _("Survey summary published")
+    SURVEY_SUMMARY_UNPUBLISHED = "survey.summary_unpublished", _("Survey summary withdrawn")
+    SURVEY_ANSWER_PROMOTED = "survey.answer_promoted", _("Survey answer promoted to testimony")
 
 
 class AuditEvent(models.Model):

@@ -32,6 +32,7 @@ class Capability(StrEnum):
     VIEW_EVIDENCE = "view_evidence"  # consultations and testimony, never restricted fields
     EDIT_EVIDENCE = "edit_evidence"  # log and edit consultations and testimony, import
     REVIEW_EVIDENCE = "review_evidence"  # mark testimony reviewed
+    PUBLISH = "publish"  # publish the city's public material (survey summaries, reports)
 
 
 CITY_ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -44,6 +45,7 @@ CITY_ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_EVIDENCE,
             Capability.EDIT_EVIDENCE,
             Capability.REVIEW_EVIDENCE,
+            Capability.PUBLISH,
         }
     ),
     Role.ORGANIZER: frozenset(

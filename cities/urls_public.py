@@ -1,9 +1,15 @@
 from django.urls import path
 
 from cities.views import public
+from consultations.views import survey_public
 
 app_name = "public"
 urlpatterns = [
     path("", public.directory, name="directory"),
     path("<slug:slug>/", public.city_page, name="city"),
+    path(
+        "<slug:slug>/surveys/<uuid:survey_uuid>/",
+        survey_public.survey_summary_public,
+        name="survey_summary",
+    ),
 ]

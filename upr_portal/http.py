@@ -6,6 +6,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.defaultfilters import filesizeformat
@@ -40,7 +41,6 @@ class RequestSizeLimitMiddleware:
     anything (the CSRF check included) reads it."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
-        from django.conf import settings
 
         self.get_response = get_response
         self.max_bytes: int = settings.MAX_REQUEST_BYTES
@@ -70,3 +70,14 @@ def upload_limit(
         return wrapped
 
     return decorator
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's address, trusting exactly `TRUSTED_PROXY_COUNT` proxies' X-Forwarded-For."""
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies:
+        hops = [h.strip() for h in request.META.get("HTTP_X_FORWARDED_FOR", "").split(",")]
+        hops = [h for h in hops if h]
+        if len(hops) >= proxies:
+            return hops[-proxies]
+    return str(request.META.get("REMOTE_ADDR", ""))

@@ -17,6 +17,7 @@ urlpatterns = [
     path("invitations/", include("cities.urls_invitations")),
     path("app/", include("cities.urls")),
     path("app/cities/<uuid:city_uuid>/", include("consultations.urls")),
+    path("s/", include("consultations.urls_public")),
     path("app/national/", include("cities.urls_national")),
     path("accounts/login/", account_views.login, name="account_login"),
     path("accounts/", include("allauth.urls")),

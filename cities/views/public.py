@@ -40,12 +40,20 @@ def directory(request: HttpRequest) -> HttpResponse:
 
 
 def city_page(request: HttpRequest, slug: str) -> HttpResponse:
-    from consultations.selectors import consultation_list_public
+    from consultations.selectors import consultation_list_public, survey_list_public
 
     city = selectors.city_get_public(slug=slug)
     upcoming, held = consultation_list_public(city=city)
+    open_surveys, survey_summaries = survey_list_public(city=city)
     return render(
         request,
         "cities/public/city.html",
-        {"city": city, "cycle": selectors.cycle_get_current(), "upcoming": upcoming, "held": held},
+        {
+            "city": city,
+            "cycle": selectors.cycle_get_current(),
+            "upcoming": upcoming,
+            "held": held,
+            "open_surveys": open_surveys,
+            "survey_summaries": survey_summaries,
+        },
     )

@@ -256,6 +256,21 @@ IMPORT_MAX_BYTES = 10 * 1024 * 1024
 IMPORT_MAX_ROWS = 20_000
 MAX_REQUEST_BYTES = max(ATTACHMENT_MAX_BYTES, IMPORT_MAX_BYTES)
 
+# --------------------------------------------------------------------------- public surveys
+# A form sent back sooner than this after it was served is treated as a bot: the person
+# is asked to check their answers and send again (nothing is lost).
+SURVEY_MIN_FILL_SECONDS = env.number("SURVEY_MIN_FILL_SECONDS", 3, minimum=0)
+# Responses per IP address (hashed, in Redis only) per window, for each survey. Generous,
+# because a whole community meeting may share one Wi-Fi address.
+SURVEY_RATE_LIMIT = env.number("SURVEY_RATE_LIMIT", 30, minimum=1)
+SURVEY_RATE_LIMIT_WINDOW = env.number("SURVEY_RATE_LIMIT_WINDOW", 600, minimum=1)
+RATE_LIMIT_REDIS_URL = REDIS_URL
+# How many reverse proxies in front of the app append to X-Forwarded-For. 0: use the
+# connection's address. Set it to the real number, or clients can spoof their address.
+TRUSTED_PROXY_COUNT = env.number("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# A served form can be sent back for this long (a resident may fill it in over a day).
+SURVEY_FORM_MAX_AGE = 60 * 60 * 24 * 2
+
 # --------------------------------------------------------------------------- forms & UI
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"

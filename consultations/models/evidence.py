@@ -280,6 +280,13 @@ class Testimony(models.Model):
         "ImportBatch", on_delete=models.PROTECT, null=True, blank=True, related_name="testimonies"
     )
     import_row = models.PositiveIntegerField(null=True, blank=True)
+    # Set when an organizer promotes a survey's free-text answer to testimony.
+    survey_response = models.ForeignKey(
+        "SurveyResponse", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    survey_question = models.ForeignKey(
+        "SurveyQuestion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     # sha256 of an imported row's content, to spot rows that were already imported.
     fingerprint = models.CharField(max_length=64, blank=True)
     search_document = models.GeneratedField(
@@ -301,6 +308,12 @@ class Testimony(models.Model):
                 fields=["import_batch", "import_row"],
                 condition=Q(import_batch__isnull=False),
                 name="testimony_unique_import_row",
+            ),
+            # One testimony per promoted answer, however often "promote" is pressed.
+            models.UniqueConstraint(
+                fields=["survey_response", "survey_question"],
+                condition=Q(survey_response__isnull=False),
+                name="testimony_unique_survey_answer",
             ),
         ]
 
