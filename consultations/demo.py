@@ -1,4 +1,4 @@
-"""Fictional demo consultations and testimony, logged through the services (so the
+"""Fictional demo consultations, testimony and a resident survey, logged through the services (so the
 audit trail is real). Idempotent: a city that already has consultations is left alone."""
 
 from __future__ import annotations
@@ -200,4 +200,172 @@ def seed_evidence(*, cycle: ReviewCycle, cities: dict[str, City]) -> None:
         lead=_user("mesa-lead"),
         spanish=True,
         items=MESA_TESTIMONY,
+    )
+    seed_surveys(cycle=cycle, cities=cities)
+
+
+# --------------------------------------------------------------------------- surveys
+
+HARBOR_NEIGHBORHOODS = ["Downtown", "East Side", "Northgate", "Old Mill", "Riverside"]
+
+_STORIES = [
+    (
+        "My rent went up twice this year and the heat was off for most of January.",
+        "Me subieron la renta dos veces este año y la calefacción no funcionó casi todo enero.",
+    ),
+    (
+        "The only clinic that takes my insurance closed, so I wait three weeks for a visit.",
+        "Cerró la única clínica que acepta mi seguro y ahora espero tres semanas por una cita.",
+    ),
+    (
+        "After the tenants' meeting the landlord stopped making repairs in our building.",
+        "Después de la reunión de inquilinos el dueño dejó de hacer reparaciones en el edificio.",
+    ),
+    (
+        "The new bus line finally lets me get to work without two transfers.",
+        "La nueva línea de autobús por fin me deja llegar al trabajo sin dos transbordos.",
+    ),
+]
+
+
+def _seed_survey(*, city: City, cycle: ReviewCycle, organizer: User, lead: User) -> None:
+    """An open, bilingual survey with answers, one promoted and quoted answer, and a
+    published summary. Skipped when the city already has a survey."""
+    import random
+    import uuid
+
+    from consultations.models import Survey, SurveyResponse
+    from consultations.selectors import survey_option_source
+    from consultations.survey_logic import question_options
+
+    if Survey.objects.filter(city=city).exists():
+        return
+    services.neighborhoods_set(actor=organizer, city=city, names=HARBOR_NEIGHBORHOODS)
+    today = timezone.localdate()
+    survey = services.survey_create(
+        actor=organizer,
+        city=city,
+        cycle=cycle,
+        title={
+            "en": "Human rights where you live",
+            "es": "Los derechos humanos donde usted vive",
+        },
+        introduction={
+            "en": "The Harbor Falls human rights city team wants to hear from you. "
+            "It takes about five minutes. You don't need to give your name.",
+            "es": "El equipo de ciudad de derechos humanos de Harbor Falls quiere escucharle. "
+            "Toma unos cinco minutos. No necesita dar su nombre.",
+        },
+        consent_statement={
+            "en": "Your answers go to the city team and are used, without names, in a report "
+            "to local officials and to the United Nations. Only the team can read them.",
+            "es": "Sus respuestas van al equipo de la ciudad y se usan, sin nombres, en un "
+            "informe para las autoridades locales y para las Naciones Unidas. Solo el equipo "
+            "puede leerlas.",
+        },
+        opens_on=today - timedelta(days=10),
+        closes_on=today + timedelta(days=60),
+    )
+
+    def add(kind: str, en: str, es: str, **extra: Any) -> Any:
+        return services.question_create(
+            actor=organizer,
+            survey=survey,
+            kind=kind,
+            required=extra.pop("required", False),
+            label={"en": en, "es": es},
+            **extra,
+        )
+
+    where = add("neighborhood", "Which neighborhood do you live in?", "¿En qué barrio vive?")
+    rating = add(
+        "rating",
+        "How well does the city respect your human rights?",
+        "¿Qué tan bien respeta la ciudad sus derechos humanos?",
+        required=True,
+    )
+    trouble = add(
+        "yes_no",
+        "In the last year, did you have trouble with housing, health care or transport?",
+        "En el último año, ¿tuvo problemas de vivienda, salud o transporte?",
+        required=True,
+    )
+    story = add(
+        "long_text",
+        "What happened?",
+        "¿Qué pasó?",
+        help_text={
+            "en": "Please don't include names or addresses.",
+            "es": "Por favor no incluya nombres ni direcciones.",
+        },
+        show_if_question=trouble,
+        show_if_value="yes",
+        option_keys={"yes", "no"},
+    )
+    issues = add(
+        "theme",
+        "Which issues matter most to you?",
+        "¿Qué temas le importan más?",
+    )
+    consent = add(
+        "quote_consent",
+        "May we quote what you wrote in our public report?",
+        "¿Podemos citar lo que escribió en nuestro informe público?",
+    )
+    services.survey_open(actor=organizer, survey=survey)
+
+    source = survey_option_source(city=city, questions=[where, issues])
+    places = [key for key, _label in question_options(where, "en", source)]
+    themes = ["housing", "health", "policing", "water-environment", "children"]
+    rng = random.Random(2026)  # noqa: S311 - demo data, not security
+    for index in range(36):
+        language = "es" if index % 3 == 0 else "en"
+        answers: dict[str, Any] = {
+            str(where.uuid): rng.choice(places[:4]),
+            str(rating.uuid): rng.choice("12233345"),
+            str(trouble.uuid): "yes" if index % 2 == 0 else "no",
+            str(issues.uuid): rng.sample(themes, k=2),
+        }
+        if answers[str(trouble.uuid)] == "yes":
+            answers[str(story.uuid)] = _STORIES[index % len(_STORIES)][language == "es"]
+            answers[str(consent.uuid)] = rng.choice(["internal", "anonymous", "anonymous"])
+        services.survey_response_submit(
+            survey=survey, submission_id=uuid.uuid4(), language=language, answers=answers
+        )
+    # Spread the demo answers over the days the survey has been open.
+    for index, response in enumerate(SurveyResponse.objects.filter(survey=survey)):
+        response.submitted_at = timezone.now() - timedelta(days=index % 10, hours=index)
+        response.save(update_fields=["submitted_at"])
+
+    chosen = (
+        SurveyResponse.objects.filter(survey=survey, language="en")
+        .filter(**{f"answers__{consent.uuid}": "anonymous"})
+        .first()
+    )
+    if chosen is None:
+        return
+    testimony = services.answer_promote(
+        actor=organizer,
+        response=chosen,
+        question=story,
+        themes=_themes("housing"),
+        nature="problem",
+        summary="Rent increases and no heat in winter.",
+    )
+    services.testimony_redact(
+        actor=organizer, testimony=testimony, redacted_quote=testimony.narrative
+    )
+    testimony = Testimony.objects.get(pk=testimony.pk)
+    services.testimony_review(actor=lead, testimony=testimony)
+    services.survey_summary_publish(
+        actor=lead, survey=survey, quotes=[Testimony.objects.get(pk=testimony.pk)]
+    )
+
+
+def seed_surveys(*, cycle: ReviewCycle, cities: dict[str, City]) -> None:
+    _seed_survey(
+        city=cities["harbor-falls-wa"],
+        cycle=cycle,
+        organizer=_user("organizer"),
+        lead=_user("lead"),
     )
