@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import uuid
 
 import factory
 from allauth.account.models import EmailAddress
@@ -16,6 +17,7 @@ from cities.models import (
     Invitation,
     InvitationRole,
     Membership,
+    Neighborhood,
     Participation,
     ReviewCycle,
     Role,
@@ -23,11 +25,17 @@ from cities.models import (
 )
 from cities.tokens import new_nonce
 from consultations.models import (
+    OPTION_KINDS,
     Consultation,
     ConsultationKind,
     ConsultationStatus,
     ImportBatch,
     ImportStatus,
+    QuestionKind,
+    Survey,
+    SurveyQuestion,
+    SurveyResponse,
+    SurveyStatus,
     Testimony,
 )
 
@@ -187,3 +195,84 @@ class ImportBatchFactory(factory.django.DjangoModelFactory):
     sha256 = factory.Sequence(lambda n: hashlib.sha256(f"batch {n}".encode()).hexdigest())
     status = ImportStatus.PREVIEW
     row_count = 1
+
+
+# --------------------------------------------------------------------------- surveys
+
+
+def texts(en: str, es: str | None = None) -> dict[str, str]:
+    """A survey text in English and Spanish (the Spanish made up when not given)."""
+    return {"en": en, "es": es if es is not None else f"{en} (es)"}
+
+
+def choice(key: str, en: str, es: str | None = None) -> dict[str, object]:
+    """One option of a single or multiple choice question, with a fixed key."""
+    return {"key": key, "label": texts(en, es)}
+
+
+class SurveyFactory(factory.django.DjangoModelFactory):
+    """A draft survey with every English and Spanish text (no questions)."""
+
+    class Meta:
+        model = Survey
+
+    city = factory.SubFactory(CityFactory)
+    cycle = factory.LazyAttribute(lambda o: current_cycle_for(o.city))
+    title = factory.Sequence(lambda n: texts(f"Neighborhood survey {n}", f"Encuesta {n}"))
+    introduction = factory.LazyFunction(
+        lambda: texts("Tell us about your street.", "Cuéntenos sobre su calle.")
+    )
+    consent_statement = factory.LazyFunction(
+        lambda: texts("Your answers are kept by the city team.", "El equipo guarda sus respuestas.")
+    )
+    status = SurveyStatus.DRAFT
+
+
+def _next_position(survey: Survey) -> int:
+    return SurveyQuestion.objects.filter(survey=survey).count() + 1
+
+
+class SurveyQuestionFactory(factory.django.DjangoModelFactory):
+    """A question at the end of its survey. Single and multiple choice get two options
+    (keys "a" and "b") unless `options=[...]` is given."""
+
+    class Meta:
+        model = SurveyQuestion
+
+    survey = factory.SubFactory(SurveyFactory)
+    city = factory.SelfAttribute("survey.city")
+    position = factory.LazyAttribute(lambda o: _next_position(o.survey))
+    kind = QuestionKind.SHORT_TEXT
+    required = False
+    label = factory.LazyAttribute(
+        lambda o: texts(f"Question about {o.kind}", f"Pregunta sobre {o.kind}")
+    )
+    options = factory.LazyAttribute(
+        lambda o: (
+            [choice("a", "First option", "Primera opción"), choice("b", "Second", "Segunda")]
+            if o.kind in OPTION_KINDS
+            else []
+        )
+    )
+
+
+class SurveyResponseFactory(factory.django.DjangoModelFactory):
+    """A stored response, as the public form would have saved it (no checks run)."""
+
+    class Meta:
+        model = SurveyResponse
+
+    survey = factory.SubFactory(SurveyFactory)
+    city = factory.SelfAttribute("survey.city")
+    submission_id = factory.LazyFunction(uuid.uuid4)
+    language = "en"
+    answers = factory.LazyFunction(dict)
+
+
+class NeighborhoodFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = Neighborhood
+
+    city = factory.SubFactory(CityFactory)
+    name = factory.Sequence(lambda n: f"Ward {n}")
+    sort_order = factory.Sequence(lambda n: n)

@@ -27,7 +27,8 @@ from consultations.selectors import ResultFilters
 EXTRA_LANGUAGES = [
     (code, label)
     for code, label in Language.choices
-    if code not in REQUIRED_LANGUAGES and code != Language.OTHER
+    # A written survey can't be in a sign language; "other" names no language.
+    if code not in REQUIRED_LANGUAGES and code not in (Language.OTHER, Language.ASL)
 ]
 
 

@@ -41,6 +41,7 @@ def survey_list_for_city(*, city: City) -> QuerySet[Survey]:
         Survey.objects.filter(city=city)
         .select_related("cycle")
         .annotate(responses_total=Count("responses"))
+        .order_by("-created_at", "-id")
     )
 
 

@@ -60,7 +60,9 @@ def _clean_texts(texts: Texts | None, languages: list[str], *, max_length: int) 
 
 
 def _clean_languages(languages: list[str]) -> list[str]:
-    known = {code for code, _label in Language.choices if code != Language.OTHER}
+    known = {
+        code for code, _label in Language.choices if code not in (Language.OTHER, Language.ASL)
+    }
     out = list(REQUIRED_LANGUAGES)
     for code in languages:
         if code not in known:

@@ -76,7 +76,7 @@ def _page(
             "items": form.items(),
             "error_links": form.error_links() if form.is_bound else [],
             "language": language,
-            "languages": [(code, survey_logic.language_name(code)) for code in languages],
+            "survey_languages": [(code, survey_logic.language_name(code)) for code in languages],
             "title": survey.text("title", language),
             "introduction": survey.text("introduction", language),
             "consent_statement": survey.text("consent_statement", language),

@@ -105,7 +105,7 @@ def survey_detail(request: HttpRequest, access: CityAccess, survey_uuid: str) ->
     survey = selectors.survey_get_for_city(city=access.city, survey_uuid=survey_uuid)
     questions = selectors.question_list(survey=survey)
     missing = survey_logic.missing_translations(survey, questions)
-    by_id = {q.pk: q for q in questions}
+    _add_rule_notes(survey, questions)
     return render(
         request,
         "consultations/survey_detail.html",
@@ -113,11 +113,6 @@ def survey_detail(request: HttpRequest, access: CityAccess, survey_uuid: str) ->
             access,
             survey,
             questions=questions,
-            rules={
-                q.pk: by_id[q.show_if_question_id]
-                for q in questions
-                if q.show_if_question_id in by_id
-            },
             missing=missing,
             missing_by_language=_group_missing(missing),
             problems=services.survey_open_problems(survey, questions),
@@ -127,6 +122,24 @@ def survey_detail(request: HttpRequest, access: CityAccess, survey_uuid: str) ->
             public_url=public_link(request, survey),
         ),
     )
+
+
+def _add_rule_notes(survey: Survey, questions: list[Any]) -> None:
+    """Each question with a show-if rule gets `rule_note`, naming the question and answer."""
+    by_id = {q.pk: q for q in questions}
+    ruled = [q for q in questions if q.show_if_question_id in by_id]
+    if not ruled:
+        return
+    source = selectors.survey_option_source(city=survey.city, questions=questions)
+    for question in ruled:
+        controller = by_id[question.show_if_question_id]
+        options = dict(
+            survey_logic.question_options(controller, _lang(), source, include_retired=True)
+        )
+        question.rule_note = _("Shown only if question %(number)s is answered “%(option)s”.") % {
+            "number": controller.position,
+            "option": options.get(question.show_if_value, question.show_if_value),
+        }
 
 
 def _group_missing(

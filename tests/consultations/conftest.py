@@ -11,8 +11,16 @@ from django.core.files.storage import storages
 from django.urls import reverse
 
 from cities.models import Role
-from consultations.models import ConsentLevel, Testimony
-from tests.factories import ConsultationFactory, MembershipFactory, TestimonyFactory
+from consultations.forms.public_survey import token_make
+from consultations.models import ConsentLevel, SurveyStatus, Testimony
+from tests.factories import (
+    ConsultationFactory,
+    MembershipFactory,
+    NeighborhoodFactory,
+    SurveyFactory,
+    SurveyQuestionFactory,
+    TestimonyFactory,
+)
 
 SPEAKER_NAME = "Rosalind Quintero-Vasquez"
 SPEAKER_CONTACT = "rosalind.q@example.net"
@@ -85,3 +93,85 @@ def new_private_files():
     the whole run, so compare with what was there before)."""
     before = private_files()
     return lambda: private_files() - before
+
+
+# --------------------------------------------------------------------------- surveys
+
+
+@pytest.fixture
+def quick_forms(settings):
+    """Public survey forms with no minimum fill time, and a rate limit no test reaches by
+    accident. Tests of either check set their own values."""
+    settings.SURVEY_MIN_FILL_SECONDS = 0
+    settings.SURVEY_RATE_LIMIT = 10_000
+    return settings
+
+
+@pytest.fixture
+def surl():
+    """A survey URL of the team's pages; `city` overrides the survey's own (cross-city
+    probes)."""
+
+    def _url(name: str, survey, city=None, **kwargs) -> str:
+        return reverse(
+            f"consultations:{name}",
+            kwargs={"city_uuid": (city or survey.city).uuid, "survey_uuid": survey.uuid, **kwargs},
+        )
+
+    return _url
+
+
+@pytest.fixture
+def ward_names(world):
+    """City A's neighborhoods: two in use and one retired; one of city B's."""
+    return {
+        "eastside": NeighborhoodFactory(city=world.a.city, name="Eastside", sort_order=0),
+        "riverside": NeighborhoodFactory(city=world.a.city, name="Riverside", sort_order=1),
+        "old_mill": NeighborhoodFactory(
+            city=world.a.city, name="Old Mill", sort_order=2, is_active=False
+        ),
+        "b_harbor": NeighborhoodFactory(city=world.b.city, name="Harbor", sort_order=0),
+    }
+
+
+@pytest.fixture
+def make_survey(world):
+    """`make_survey(kind_or_fields, ...)`: an open survey in city A (or `city=`) with one
+    question per argument, in order. An argument is a kind, or a dict of question fields
+    (`show_if=(index, value)` makes a rule on an earlier question by its index)."""
+
+    def _make(*specs, city=None, status=SurveyStatus.OPEN, **survey_fields):
+        survey = SurveyFactory(city=city or world.a.city, status=status, **survey_fields)
+        questions = []
+        for spec in specs:
+            fields = dict(spec) if isinstance(spec, dict) else {"kind": spec}
+            rule = fields.pop("show_if", None)
+            if rule is not None:
+                index, value = rule
+                fields["show_if_question"] = questions[index]
+                fields["show_if_value"] = value
+            questions.append(SurveyQuestionFactory(survey=survey, **fields))
+        return survey, questions
+
+    return _make
+
+
+@pytest.fixture
+def answers_post():
+    """`answers_post(survey, {question: value}, ...)`: the public form's POST data, with a
+    fresh token, the consent box ticked and the honeypot empty."""
+
+    def _post(survey, answers=None, *, language="en", token=None, consent=True, **extra):
+        data: dict[str, object] = {
+            "token": token or token_make(survey),
+            "language": language,
+            "website": "",
+        }
+        if consent:
+            data["consent"] = "on"
+        for question, value in (answers or {}).items():
+            data[question.field_name] = value
+        data.update(extra)
+        return data
+
+    return _post

@@ -35,6 +35,13 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[2]
 # Where `make run` keeps its data; tests point it elsewhere so they never touch yours.
 DATA = Path(os.environ.get("PORTAL_DATA_DIR") or ROOT / ".data")
+
+
+def _shown(path: Path) -> str:
+    """The path relative to the checkout when it is inside it (PORTAL_DATA_DIR may not be)."""
+    return str(path.relative_to(ROOT)) if path.is_relative_to(ROOT) else str(path)
+
+
 DB_NAME = "upr_portal"
 
 DEMO_BANNER = """
@@ -116,7 +123,7 @@ class EmbeddedPostgres:
         import pgserver
 
         self.pgdata.parent.mkdir(parents=True, exist_ok=True)
-        log(f"starting embedded PostgreSQL in {self.pgdata.relative_to(ROOT)}")
+        log(f"starting embedded PostgreSQL in {_shown(self.pgdata)}")
         # cleanup_mode=None: we stop it ourselves, after the processes that use it.
         self.server = pgserver.get_server(self.pgdata, cleanup_mode=None)
         info = self.server.get_postmaster_info()
