@@ -65,6 +65,17 @@ def _clean_cache() -> None:
     cache.clear()
 
 
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A view that activates a language (the public survey does) leaves it active in this
+    thread; every test starts and ends in the default language."""
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
+
+
 def seed_themes() -> None:
     """The national taxonomy, as the data migration seeds it. Transactional tests flush
     the database after each test, which removes migration-seeded rows; this puts them back."""

@@ -188,7 +188,7 @@ class QuestionForm(_LanguageFieldsMixin, forms.Form):
         for other in earlier:
             if other.is_text:
                 continue
-            options = survey_logic.question_options(other, "en", source)
+            options = survey_logic.question_options(other, "en", source, include_retired=True)
             keys = {key for key, _label in options}
             for key, label in options:
                 value = f"{other.uuid}:{key}"

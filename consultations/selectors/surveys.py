@@ -122,6 +122,11 @@ def survey_get_public(*, survey_uuid: object) -> Survey:
     return survey
 
 
+def response_exists(*, survey: Survey, submission_id: object) -> bool:
+    """Was a form with this submission id already received?"""
+    return SurveyResponse.objects.filter(survey=survey, submission_id=submission_id).exists()
+
+
 def survey_list_public(*, city: City) -> tuple[list[Survey], list[Survey]]:
     """The city's surveys residents can answer now, and its published summaries."""
     rows = list(

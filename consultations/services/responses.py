@@ -28,6 +28,7 @@ from consultations.models import (
     Survey,
     SurveyQuestion,
     SurveyResponse,
+    SurveyStatus,
     Testimony,
 )
 from consultations.services.testimony import testimony_create
@@ -107,6 +108,12 @@ def survey_response_submit(
             SurveyResponse.objects.get(survey=survey, submission_id=submission_id),
             False,
         )
+    except SurveyFull:
+        # The last place may have gone to this very form's first send.
+        first = SurveyResponse.objects.filter(survey=survey, submission_id=submission_id).first()
+        if first is None:
+            raise
+        return first, False
     return response, True
 
 
@@ -192,6 +199,8 @@ def survey_summary_publish(
     suppressed, plus only the quotes chosen here. A quote must be a testimony promoted from
     this survey that may be quoted (consented, reviewed, redacted)."""
     survey = Survey.objects.select_for_update().get(pk=survey.pk)
+    if survey.status == SurveyStatus.DRAFT:
+        raise ValidationError(_("Open the survey before publishing its summary."))
     chosen = list(quotes)
     for testimony in chosen:
         if testimony.survey_response is None or testimony.survey_response.survey_id != survey.pk:

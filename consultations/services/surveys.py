@@ -110,14 +110,22 @@ def _keep_complete(survey: Survey) -> None:
 
 
 def _validate_survey(survey: Survey) -> None:
-    survey.full_clean()
+    # Our own messages first: the model's check constraint would only say it "is violated".
     errors: dict[str, str] = {}
     if not survey.title.get("en") and not survey.title.get("es"):
         errors["title"] = _("Give the survey a title.")
     if survey.opens_on and survey.closes_on and survey.closes_on < survey.opens_on:
         errors["closes_on"] = _("The close date must be on or after the open date.")
+    if not survey.consent_statement.get("en") and not survey.consent_statement.get("es"):
+        errors["consent_statement"] = _("Write the consent statement residents agree to.")
     if survey.response_cap == 0:
         errors["response_cap"] = _("Leave the limit empty, or enter at least 1.")
+    try:
+        # The check constraint (dates) is the message above; the database enforces it too.
+        survey.full_clean(validate_constraints=False)
+    except ValidationError as exc:
+        for field, messages in exc.message_dict.items():
+            errors.setdefault(field, messages[0])
     if errors:
         raise ValidationError(errors)
 
@@ -352,11 +360,14 @@ def survey_delete(*, actor: User, survey: Survey) -> None:
 def _build_options(
     lines: dict[str, list[str]], languages: list[str], previous: list[dict[str, Any]]
 ) -> list[dict[str, Any]]:
-    """Options from one list of lines per language, matched by position. Existing
-    options keep their keys, so answers and show-if rules keep pointing at them."""
+    """Options from one list of lines per language, the languages matched by position.
+    Existing options keep their keys (see `_option_keys`), so answers and show-if rules
+    keep pointing at them."""
     cleaned = {code: [" ".join(line.split()) for line in lines.get(code, [])] for code in languages}
     cleaned = {code: [line for line in rows if line] for code, rows in cleaned.items()}
     count = max((len(rows) for rows in cleaned.values()), default=0)
+    if any(len(line) > 200 for rows in cleaned.values() for line in rows):
+        raise ValidationError({"options": _("Keep each option under 200 characters.")})
     if count > MAX_OPTIONS:
         raise ValidationError(
             {"options": _("Keep it to %(max)s options or fewer.") % {"max": MAX_OPTIONS}}
@@ -372,15 +383,40 @@ def _build_options(
                     % {"language": survey_logic.language_name(code), "count": count}
                 }
             )
-    options = []
-    for index in range(count):
-        key = previous[index]["key"] if index < len(previous) else secrets.token_hex(4)
-        label = {code: rows[index] for code, rows in cleaned.items() if rows}
-        for text in label.values():
-            if len(text) > 200:
-                raise ValidationError({"options": _("Keep each option under 200 characters.")})
-        options.append({"key": key, "label": label})
-    return options
+    return [
+        {"key": key, "label": {code: rows[index] for code, rows in cleaned.items() if rows}}
+        for index, key in enumerate(_option_keys(cleaned, languages, previous, count))
+    ]
+
+
+def _option_keys(
+    cleaned: dict[str, list[str]],
+    languages: list[str],
+    previous: list[dict[str, Any]],
+    count: int,
+) -> list[str]:
+    """Keys for the new option lines. A line whose text (in any language) is an existing
+    option's keeps that option's key, wherever it moved: removing "Bus" from Bus/Car/Bike
+    leaves a rule on "Car" on "Car". When the number of options is unchanged, the lines
+    left over are renamed options and keep their place's key. Any other line is new."""
+    keys: list[str | None] = [None] * count
+    unused = list(range(len(previous)))
+    for code in languages:
+        rows = cleaned.get(code) or []
+        for index, text in enumerate(rows):
+            if keys[index] is not None:
+                continue
+            for old in unused:
+                if (previous[old].get("label") or {}).get(code, "").strip() == text:
+                    keys[index] = previous[old]["key"]
+                    unused.remove(old)
+                    break
+    if count == len(previous):
+        for index in range(count):
+            if keys[index] is None and index in unused:
+                keys[index] = previous[index]["key"]
+                unused.remove(index)
+    return [key or secrets.token_hex(4) for key in keys]
 
 
 def _check_rule(

@@ -137,6 +137,9 @@ def survey_respond(request: HttpRequest, survey_uuid: str) -> HttpResponse:
     _activate(language)
     state = survey.public_state()
     if state != PublicState.ACCEPTING:
+        if request.method == "POST" and _already_received(request, survey):
+            # A second tap after the first one took the last place, or the survey closed.
+            return _to_thanks(survey, language)
         return _closed(request, survey, state, language)
     source = selectors.survey_option_source(city=survey.city, questions=questions)
     kwargs: dict[str, Any] = {
@@ -194,6 +197,17 @@ def survey_respond(request: HttpRequest, survey_uuid: str) -> HttpResponse:
         )
     except services.SurveyFull:
         return _closed(request, survey, PublicState.FULL, language)
+    return _to_thanks(survey, language)
+
+
+def _already_received(request: HttpRequest, survey: Survey) -> bool:
+    token = token_read(survey, request.POST.get("token", ""), max_age=settings.SURVEY_FORM_MAX_AGE)
+    return token is not None and selectors.response_exists(
+        survey=survey, submission_id=token.submission_id
+    )
+
+
+def _to_thanks(survey: Survey, language: str) -> HttpResponse:
     # 303: the browser follows with a GET, so a reload can't send the answers again.
     thanks = HttpResponseRedirect(
         reverse("survey_public:thanks", args=[survey.uuid]) + f"?lang={language}"

@@ -130,7 +130,9 @@ def _add_rule_notes(survey: Survey, questions: list[Any]) -> None:
     ruled = [q for q in questions if q.show_if_question_id in by_id]
     if not ruled:
         return
-    source = selectors.survey_option_source(city=survey.city, questions=questions)
+    source = selectors.survey_option_source(
+        city=survey.city, questions=questions, include_retired=True
+    )
     for question in ruled:
         controller = by_id[question.show_if_question_id]
         options = dict(
@@ -272,7 +274,10 @@ def _question_form(
     questions = selectors.question_list(survey=survey)
     earlier = [q for q in questions if question is None or q.position < question.position]
     locked = selectors.survey_has_responses(survey=survey)
-    source = selectors.survey_option_source(city=survey.city, questions=earlier)
+    # Retired themes and neighborhoods too: an existing rule may point at one.
+    source = selectors.survey_option_source(
+        city=survey.city, questions=earlier, include_retired=True
+    )
     form = QuestionForm(
         request.POST or None,
         survey=survey,

@@ -135,15 +135,6 @@ def test_survey_settings_are_checked(world):
     assert not Survey.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: consultations/services/surveys.py _validate_survey calls full_clean() first, "
-        "and the model's CheckConstraint survey_closes_after_opening fails there with "
-        "Django's untranslated 'Constraint “survey_closes_after_opening” is violated.' "
-        "under __all__; the service's own closes_on message is never reached."
-    ),
-)
 def test_a_close_date_before_the_open_date_is_explained_on_that_field(world):
     with pytest.raises(ValidationError) as excinfo:
         _create(world, opens_on=datetime.date(2026, 5, 1), closes_on=datetime.date(2026, 4, 1))
@@ -459,14 +450,6 @@ def test_a_controller_cant_become_a_text_question_or_lose_the_rules_option(world
     assert len(controller.options) == 3
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: consultations/services/surveys.py _build_options matches options to their "
-        "old keys by line position, so removing an option in the middle gives the next "
-        "option the removed one's key: a show-if rule on 'Car' silently moves to 'Bike'."
-    ),
-)
 def test_removing_another_option_leaves_a_rule_on_its_option(world):
     survey = _create(world)
     controller = _add(world, survey, QuestionKind.SINGLE)  # Bus, Car, Bike

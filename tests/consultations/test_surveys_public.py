@@ -357,14 +357,6 @@ def test_a_double_submit_on_a_capped_survey_counts_once(world, make_survey):
     assert SurveyResponse.objects.count() == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: consultations/services/responses.py _insert takes a place under the cap "
-        "before the insert, so a re-sent form for the response that took the last place "
-        "raises SurveyFull instead of returning the stored response as documented."
-    ),
-)
 def test_a_double_submit_for_the_last_place_returns_the_first_response(world, make_survey):
     survey, _ = make_survey(K.SHORT_TEXT, response_cap=1)
     submission = uuid.uuid4()
@@ -701,15 +693,6 @@ def test_the_same_form_sent_twice_is_one_response(
     assert len(_saved()) == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: consultations/views/survey_public.py survey_respond checks public_state() "
-        "before the double-submit check, and services/responses.py _insert counts the cap "
-        "first: the re-sent form of the response that took the last place gets the "
-        "'all the responses it needs' page instead of the thanks page."
-    ),
-)
 def test_the_last_place_sent_twice_still_thanks_the_resident(
     world, make_survey, resident, answers_post, quick_forms
 ):

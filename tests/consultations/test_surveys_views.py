@@ -149,10 +149,6 @@ def _edit_urls(surl, world, draft, answered) -> list[str]:
     "consultations:survey_answers",
 )
 @pytest.mark.parametrize("role", ROLES)
-@pytest.mark.filterwarnings(
-    # The list's ordering bug has its own test (test_the_survey_list_is_newest_first).
-    "ignore::django.core.paginator.UnorderedObjectListWarning"
-)
 def test_survey_read_pages_follow_the_read_matrix(world, login, surl, answered, role):
     client = login(user_for(world, role))
     for url in _read_urls(surl, world, answered):
@@ -496,13 +492,16 @@ def test_deleting_on_the_page(world, login, surl, draft, answered):
 def test_the_preview_shows_a_draft_in_any_of_its_languages(world, login, surl, draft):
     survey, (yes_no, _single, _text) = draft
     client = login(world.a.viewer)
-    response = client.get(surl("survey_preview", survey), {"lang": "es"})
+    response = client.get(surl("survey_preview", survey))
     assert response.status_code == 200
     assert response.context["preview"] is True
+    assert "Preview: nothing you enter is sent." in response.content.decode()
+    response = client.get(surl("survey_preview", survey), {"lang": "es"})
+    assert response.context["language"] == "es"
     body = response.content.decode()
     assert survey.title["es"] in body
     assert yes_no.label["es"] in body
-    assert "Preview: nothing you enter is sent." in body
+    assert survey.title["en"] not in body
     assert not SurveyResponse.objects.exists()
 
 
@@ -658,16 +657,6 @@ def test_questions_of_an_answered_survey_cant_move_or_go_on_the_page(world, logi
     assert not AuditEvent.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: consultations/views/surveys.py _question_form loads the option source "
-        "without include_retired, so QuestionForm's show_if choices lack a rule's retired "
-        "neighborhood (or theme): once answered (the field is disabled) the question's "
-        "wording can't be fixed at all (422 'Select a valid choice'), and in a draft "
-        "the select can't show the rule, so saving drops it."
-    ),
-)
 def test_a_rule_on_a_retired_neighborhood_survives_fixing_the_wording(
     world, login, surl, make_survey
 ):
@@ -695,6 +684,21 @@ def test_a_rule_on_a_retired_neighborhood_survives_fixing_the_wording(
     assert (follow.show_if_question, follow.show_if_value) == (ward, str(riverside.uuid))
     assert response.status_code == 302
     assert follow.label["en"] == "What is it like by the river?"
+
+
+def test_a_rule_note_names_a_retired_neighborhood(world, login, surl, make_survey):
+    services.neighborhoods_set(
+        actor=world.a.lead, city=world.a.city, names=["Eastside", "Riverside"]
+    )
+    riverside = Neighborhood.objects.get(name="Riverside")
+    survey, (_ward, follow) = make_survey(
+        K.NEIGHBORHOOD, {"kind": K.SHORT_TEXT, "show_if": (0, str(riverside.uuid))}
+    )
+    services.neighborhoods_set(actor=world.a.lead, city=world.a.city, names=["Eastside"])
+    page = login(world.a.viewer).get(surl("survey_detail", survey))
+    (shown,) = [q for q in page.context["questions"] if q.pk == follow.pk]
+    assert str(riverside.uuid) not in shown.rule_note
+    assert "Riverside" in shown.rule_note
 
 
 # --------------------------------------------------------------------------- neighborhoods
@@ -1064,15 +1068,6 @@ def test_the_city_page_lists_open_surveys_and_published_summaries(world, client,
 # --------------------------------------------------------------------------- the list
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: consultations/selectors/surveys.py survey_list_for_city annotates "
-        "Count('responses'); Django drops Meta.ordering from GROUP BY queries, so the "
-        "survey list is in no particular order and its Paginator warns "
-        "(UnorderedObjectListWarning, an error under filterwarnings=error)."
-    ),
-)
 def test_the_survey_list_is_newest_first(world, login):
     old = SurveyFactory(city=world.a.city)
     new = SurveyFactory(city=world.a.city)
@@ -1093,7 +1088,6 @@ def _fill_surveys(world, count: int) -> None:
         SurveyResponseFactory(survey=survey)
 
 
-@pytest.mark.filterwarnings("ignore::django.core.paginator.UnorderedObjectListWarning")
 def test_the_survey_list_query_count_does_not_grow(world, login, django_assert_num_queries):
     client = login(world.a.organizer)
     url = curl("survey_list", world.a.city)
@@ -1116,8 +1110,10 @@ def _grow(survey, questions: int, responses: int) -> None:
 
 # Measured with a lead's session: session, user, MFA and membership checks, then the
 # page's own reads. The detail and results pages read the survey, its questions and
-# (results) the answers in one query each, whatever their number.
-PINNED_QUERIES = {"survey_detail": 10, "survey_results": 10, "survey_summary": 13}
+# (results) the answers in one query each, whatever their number; the survey used here
+# has a theme question, so the theme list is one more (for the detail page's rule notes,
+# and the results' labels).
+PINNED_QUERIES = {"survey_detail": 11, "survey_results": 10, "survey_summary": 13}
 
 
 @pytest.mark.parametrize("page", list(PINNED_QUERIES))
