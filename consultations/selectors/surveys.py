@@ -8,6 +8,7 @@ responses' answers.
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -122,7 +123,7 @@ def survey_get_public(*, survey_uuid: object) -> Survey:
     return survey
 
 
-def response_exists(*, survey: Survey, submission_id: object) -> bool:
+def response_exists(*, survey: Survey, submission_id: uuid.UUID) -> bool:
     """Was a form with this submission id already received?"""
     return SurveyResponse.objects.filter(survey=survey, submission_id=submission_id).exists()
 
