@@ -210,6 +210,7 @@ class SurveyQuestion(models.Model):
 
 class ResponseFlag(models.TextChoices):
     RATE_LIMIT_UNCHECKED = "rate_limit_unchecked", _("Rate limit not checked (Redis unavailable)")
+    AFTER_CLOSE = "after_close", _("Sent after the survey closed (from a form opened before)")
 
 
 class SurveyResponse(models.Model):

@@ -82,16 +82,20 @@ def survey_response_submit(
     language: str,
     answers: dict[str, Any],
     rate_limit_checked: bool = True,
+    after_close: bool = False,
 ) -> tuple[SurveyResponse, bool]:
     """Store one resident's answers in one transaction; return it and whether it is new.
 
     Preconditions: the survey is accepting responses, and `answers` went through the
     public form (show-if applied, hidden answers dropped). A form sent twice (a double tap,
     a browser re-send) has the same `submission_id` and returns the first response.
-    Raises `SurveyFull` when the response limit was reached. Nothing is queued and no
+    `after_close`: the form was served before the survey closed and is accepted late,
+    flagged. Raises `SurveyFull` when the response limit was reached. Nothing is queued and no
     other service is called: a submission depends on PostgreSQL alone.
     """
     flags = [] if rate_limit_checked else [ResponseFlag.RATE_LIMIT_UNCHECKED.value]
+    if after_close:
+        flags.append(ResponseFlag.AFTER_CLOSE.value)
     try:
         response = _insert(
             survey=survey,

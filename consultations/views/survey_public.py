@@ -136,9 +136,14 @@ def survey_respond(request: HttpRequest, survey_uuid: str) -> HttpResponse:
     language = _pick_language(request, languages)
     _activate(language)
     state = survey.public_state()
-    if state != PublicState.ACCEPTING:
+    # A resident who opened the form before the survey closed can still send it: their
+    # answers are not lost because the team closed it meanwhile. (A full survey is full.)
+    late = (
+        state == PublicState.CLOSED and request.method == "POST" and _served_form(request, survey)
+    )
+    if state != PublicState.ACCEPTING and not late:
         if request.method == "POST" and _already_received(request, survey):
-            # A second tap after the first one took the last place, or the survey closed.
+            # A second tap after the first one took the last place.
             return _to_thanks(survey, language)
         return _closed(request, survey, state, language)
     source = selectors.survey_option_source(city=survey.city, questions=questions)
@@ -194,10 +199,19 @@ def survey_respond(request: HttpRequest, survey_uuid: str) -> HttpResponse:
             language=language,
             answers=form.answers,
             rate_limit_checked=verdict is ratelimit.Verdict.ALLOWED,
+            after_close=late,
         )
     except services.SurveyFull:
         return _closed(request, survey, PublicState.FULL, language)
     return _to_thanks(survey, language)
+
+
+def _served_form(request: HttpRequest, survey: Survey) -> bool:
+    """Does the POST carry a genuine form this survey served (not older than allowed)?"""
+    return (
+        token_read(survey, request.POST.get("token", ""), max_age=settings.SURVEY_FORM_MAX_AGE)
+        is not None
+    )
 
 
 def _already_received(request: HttpRequest, survey: Survey) -> bool:

@@ -20,7 +20,7 @@ from django.urls import reverse
 from consultations import selectors, services
 from consultations.forms import public_survey
 from consultations.forms.public_survey import SurveyAnswerForm, token_make, token_read
-from consultations.models import QuestionKind, SurveyResponse, SurveyStatus
+from consultations.models import QuestionKind, Survey, SurveyResponse, SurveyStatus
 from tests.factories import seeded_theme
 
 pytestmark = pytest.mark.django_db
@@ -725,10 +725,30 @@ def test_a_survey_not_taking_answers_says_so_and_saves_nothing(
     assert page.status_code == 200
     assert message in page.content.decode()
     assert survey.title["en"] in page.content.decode()
-    response = resident.post(respond_url(survey), answers_post(survey, {text: "Too late"}))
+    # A post that doesn't carry a form this survey served (no token) is turned away.
+    data = {**answers_post(survey, {text: "Too late"}), "token": ""}
+    response = resident.post(respond_url(survey), data)
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not SurveyResponse.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "fields",
+    [{"status": SurveyStatus.CLOSED}, {"closes_on": datetime.date(2020, 1, 31)}],
+    ids=["closed", "past-close-date"],
+)
+def test_a_form_opened_before_the_survey_closed_is_still_accepted_and_flagged(
+    world, make_survey, resident, answers_post, quick_forms, fields
+):
+    survey, (text,) = make_survey(K.SHORT_TEXT)
+    data = answers_post(survey, {text: "Started before it closed"})  # the served form
+    Survey.objects.filter(pk=survey.pk).update(**fields)
+    response = resident.post(respond_url(survey), data)
+    assert response.status_code == 303
+    saved = SurveyResponse.objects.get()
+    assert saved.answers == {str(text.uuid): "Started before it closed"}
+    assert saved.flags == ["after_close"]
 
 
 def test_a_survey_filled_while_answering_says_so(
