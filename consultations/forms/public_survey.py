@@ -186,14 +186,15 @@ class SurveyAnswerForm(forms.Form):
             )
         return out
 
-    def error_links(self) -> list[tuple[str, str]]:
-        """`(anchor, message)` for the error summary, in page order."""
+    def error_links(self, items: list[QuestionItem] | None = None) -> list[tuple[str, str]]:
+        """`(anchor, message)` for the error summary, in page order. Pass `items()` when
+        already built."""
         links: list[tuple[str, str]] = []
         for error in self.non_field_errors():
             links.append(("survey-form", str(error)))
         if "consent" in self.errors:
             links.append((self["consent"].auto_id, str(self.errors["consent"][0])))
-        for item in self.items():
+        for item in items if items is not None else self.items():
             if item.field.errors:
                 links.append((item.anchor, f"{item.label}: {item.field.errors[0]}"))
         return links

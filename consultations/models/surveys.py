@@ -16,6 +16,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.db import models
 from django.db.models import Deferrable, Q
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from cities.models import City, ReviewCycle
@@ -132,8 +133,6 @@ class Survey(models.Model):
         return tr(getattr(self, field), language)
 
     def display_title(self, language: str | None = None) -> str:
-        from django.utils.translation import get_language
-
         return tr(self.title, language or get_language() or "en") or str(_("Untitled survey"))
 
     @property
@@ -203,8 +202,6 @@ class SurveyQuestion(models.Model):
         return self.kind in MULTI_KINDS
 
     def display_label(self, language: str | None = None) -> str:
-        from django.utils.translation import get_language
-
         return tr(self.label, language or get_language() or "en")
 
 

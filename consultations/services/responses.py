@@ -31,6 +31,7 @@ from consultations.models import (
     SurveyStatus,
     Testimony,
 )
+from consultations.services.surveys import survey_audit
 from consultations.services.testimony import testimony_create
 from upr_portal.lib.csvsafe import csv_safe
 
@@ -223,12 +224,10 @@ def survey_summary_publish(
     survey.summary_published_by = actor
     survey.save(update_fields=["summary_published_at", "summary_published_by", "updated_at"])
     survey.summary_quotes.set(chosen)
-    audit_record(
+    survey_audit(
         actor=actor,
         action=AuditAction.SURVEY_SUMMARY_PUBLISHED,
-        city=survey.city,
-        target=survey,
-        target_label=survey.display_title("en")[:200],
+        survey=survey,
         details={"quotes": len(chosen)},
     )
     return survey
@@ -242,13 +241,7 @@ def survey_summary_unpublish(*, actor: User, survey: Survey) -> Survey:
         return survey
     survey.summary_published_at = None
     survey.save(update_fields=["summary_published_at", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.SURVEY_SUMMARY_UNPUBLISHED,
-        city=survey.city,
-        target=survey,
-        target_label=survey.display_title("en")[:200],
-    )
+    survey_audit(actor=actor, action=AuditAction.SURVEY_SUMMARY_UNPUBLISHED, survey=survey)
     return survey
 
 
@@ -330,12 +323,10 @@ def survey_export(
         data, count = _xlsx(rows)
     else:
         raise ValueError(f"unknown export format {fmt}")
-    audit_record(
+    survey_audit(
         actor=actor,
         action=AuditAction.SURVEY_EXPORTED,
-        city=survey.city,
-        target=survey,
-        target_label=survey.display_title("en")[:200],
+        survey=survey,
         details={"format": fmt, "rows": count},
     )
     return data

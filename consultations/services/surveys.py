@@ -72,6 +72,20 @@ def _clean_languages(languages: list[str]) -> list[str]:
     return out
 
 
+def survey_audit(
+    *, actor: User, action: AuditAction, survey: Survey, details: dict[str, Any] | None = None
+) -> None:
+    """An audit event on a survey, labelled with its English title."""
+    audit_record(
+        actor=actor,
+        action=action,
+        city=survey.city,
+        target=survey,
+        target_label=survey.display_title("en")[:200],
+        details=details,
+    )
+
+
 def _has_responses(survey: Survey) -> bool:
     return survey.responses.exists()
 
@@ -156,13 +170,7 @@ def survey_create(
     _apply_changes(survey, settings, SURVEY_SETTINGS)
     _validate_survey(survey)
     survey.save()
-    audit_record(
-        actor=actor,
-        action=AuditAction.SURVEY_CREATED,
-        city=city,
-        target=survey,
-        target_label=survey.display_title("en")[:200],
-    )
+    survey_audit(actor=actor, action=AuditAction.SURVEY_CREATED, survey=survey)
     return survey
 
 
@@ -211,12 +219,10 @@ def survey_update(
     survey.save()
     _keep_complete(survey)
     if changed:
-        audit_record(
+        survey_audit(
             actor=actor,
             action=AuditAction.SURVEY_UPDATED,
-            city=survey.city,
-            target=survey,
-            target_label=survey.display_title("en")[:200],
+            survey=survey,
             details={"fields": sorted(changed)},
         )
     return survey
@@ -260,13 +266,7 @@ def survey_open(*, actor: User, survey: Survey) -> Survey:
     if survey.response_cap is not None:
         survey.response_count = survey.responses.count()
     survey.save(update_fields=["status", "response_count", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.SURVEY_OPENED,
-        city=survey.city,
-        target=survey,
-        target_label=survey.display_title("en")[:200],
-    )
+    survey_audit(actor=actor, action=AuditAction.SURVEY_OPENED, survey=survey)
     return survey
 
 
@@ -278,13 +278,7 @@ def survey_close(*, actor: User, survey: Survey) -> Survey:
         raise ValidationError(_("Only an open survey can be closed."))
     survey.status = SurveyStatus.CLOSED
     survey.save(update_fields=["status", "updated_at"])
-    audit_record(
-        actor=actor,
-        action=AuditAction.SURVEY_CLOSED,
-        city=survey.city,
-        target=survey,
-        target_label=survey.display_title("en")[:200],
-    )
+    survey_audit(actor=actor, action=AuditAction.SURVEY_CLOSED, survey=survey)
     return survey
 
 
@@ -326,12 +320,10 @@ def survey_copy(*, actor: User, survey: Survey) -> Survey:
             show_if_value=question.show_if_value if question.show_if_question_id else "",
         )
         old_to_new[question.pk] = new
-    audit_record(
+    survey_audit(
         actor=actor,
         action=AuditAction.SURVEY_COPIED,
-        city=survey.city,
-        target=copy,
-        target_label=copy.display_title("en")[:200],
+        survey=copy,
         details={"from": str(survey.uuid), "version": copy.version},
     )
     return copy
@@ -344,13 +336,7 @@ def survey_delete(*, actor: User, survey: Survey) -> None:
     survey = _lock(survey)
     if _has_responses(survey):
         raise ValidationError(_("A survey with responses can't be deleted. Close it instead."))
-    audit_record(
-        actor=actor,
-        action=AuditAction.SURVEY_DELETED,
-        city=survey.city,
-        target=survey,
-        target_label=survey.display_title("en")[:200],
-    )
+    survey_audit(actor=actor, action=AuditAction.SURVEY_DELETED, survey=survey)
     survey.delete()
 
 
@@ -499,12 +485,10 @@ def question_create(
     _validate_question(question)
     question.save()
     _keep_complete(survey)
-    audit_record(
+    survey_audit(
         actor=actor,
         action=AuditAction.SURVEY_QUESTION_ADDED,
-        city=survey.city,
-        target=survey,
-        target_label=survey.display_title("en")[:200],
+        survey=survey,
         details={"position": question.position, "kind": question.kind},
     )
     return question
@@ -558,12 +542,10 @@ def question_update(
     _validate_question(question)
     question.save()
     _keep_complete(survey)
-    audit_record(
+    survey_audit(
         actor=actor,
         action=AuditAction.SURVEY_QUESTION_UPDATED,
-        city=survey.city,
-        target=survey,
-        target_label=survey.display_title("en")[:200],
+        survey=survey,
         details={"position": question.position},
     )
     return question
@@ -584,12 +566,10 @@ def question_delete(*, actor: User, question: SurveyQuestion) -> None:
     for later in survey.questions.filter(position__gt=position).order_by("position"):
         later.position -= 1
         later.save(update_fields=["position"])
-    audit_record(
+    survey_audit(
         actor=actor,
         action=AuditAction.SURVEY_QUESTION_REMOVED,
-        city=survey.city,
-        target=survey,
-        target_label=survey.display_title("en")[:200],
+        survey=survey,
         details={"position": position},
     )
 
@@ -613,12 +593,10 @@ def question_move(*, actor: User, question: SurveyQuestion, up: bool) -> None:
     question.position, other.position = other.position, question.position
     question.save(update_fields=["position"])
     other.save(update_fields=["position"])
-    audit_record(
+    survey_audit(
         actor=actor,
         action=AuditAction.SURVEY_QUESTION_MOVED,
-        city=survey.city,
-        target=survey,
-        target_label=survey.display_title("en")[:200],
+        survey=survey,
         details={"from": other.position, "to": question.position},
     )
 

@@ -66,6 +66,7 @@ def _page(
     notice: str = "",
     status: int = 200,
 ) -> HttpResponse:
+    items = form.items()
     return render(
         request,
         "consultations/public/survey_form.html",
@@ -73,8 +74,8 @@ def _page(
             "survey": survey,
             "city": survey.city,
             "form": form,
-            "items": form.items(),
-            "error_links": form.error_links() if form.is_bound else [],
+            "items": items,
+            "error_links": form.error_links(items) if form.is_bound else [],
             "language": language,
             "survey_languages": [(code, survey_logic.language_name(code)) for code in languages],
             "title": survey.text("title", language),
@@ -135,14 +136,20 @@ def survey_respond(request: HttpRequest, survey_uuid: str) -> HttpResponse:
     )
     language = _pick_language(request, languages)
     _activate(language)
+    # The form this POST carries, read once: None for a GET, a forged or a stale form.
+    token = (
+        token_read(survey, request.POST.get("token", ""), max_age=settings.SURVEY_FORM_MAX_AGE)
+        if request.method == "POST"
+        else None
+    )
     state = survey.public_state()
     # A resident who opened the form before the survey closed can still send it: their
     # answers are not lost because the team closed it meanwhile. (A full survey is full.)
-    late = (
-        state == PublicState.CLOSED and request.method == "POST" and _served_form(request, survey)
-    )
+    late = state == PublicState.CLOSED and token is not None
     if state != PublicState.ACCEPTING and not late:
-        if request.method == "POST" and _already_received(request, survey):
+        if token is not None and selectors.response_exists(
+            survey=survey, submission_id=token.submission_id
+        ):
             # A second tap after the first one took the last place.
             return _to_thanks(survey, language)
         return _closed(request, survey, state, language)
@@ -157,7 +164,6 @@ def survey_respond(request: HttpRequest, survey_uuid: str) -> HttpResponse:
         form = SurveyAnswerForm(initial={"token": token_make(survey)}, **kwargs)
         return _page(request, survey, form, language=language, languages=languages)
 
-    token = token_read(survey, request.POST.get("token", ""), max_age=settings.SURVEY_FORM_MAX_AGE)
     if token is None:
         # Tampered with, or open for days: a fresh token, the answers kept.
         data = request.POST.copy()
@@ -204,21 +210,6 @@ def survey_respond(request: HttpRequest, survey_uuid: str) -> HttpResponse:
     except services.SurveyFull:
         return _closed(request, survey, PublicState.FULL, language)
     return _to_thanks(survey, language)
-
-
-def _served_form(request: HttpRequest, survey: Survey) -> bool:
-    """Does the POST carry a genuine form this survey served (not older than allowed)?"""
-    return (
-        token_read(survey, request.POST.get("token", ""), max_age=settings.SURVEY_FORM_MAX_AGE)
-        is not None
-    )
-
-
-def _already_received(request: HttpRequest, survey: Survey) -> bool:
-    token = token_read(survey, request.POST.get("token", ""), max_age=settings.SURVEY_FORM_MAX_AGE)
-    return token is not None and selectors.response_exists(
-        survey=survey, submission_id=token.submission_id
-    )
 
 
 def _to_thanks(survey: Survey, language: str) -> HttpResponse:
