@@ -27,6 +27,13 @@ class ReviewCycle(models.Model):
     review_session = models.DateField(_("review session"))
     recommendations_released = models.DateField(_("recommendations released"))
     is_current = models.BooleanField(_("current cycle"), default=False)
+    national_word_limit = models.PositiveIntegerField(
+        _("word limit for the national report"),
+        default=5630,
+        help_text=_(
+            "UN stakeholder submissions have word limits: 5,630 words for a joint submission."
+        ),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -327,6 +334,20 @@ class AuditAction(models.TextChoices):
     SURVEY_SUMMARY_PUBLISHED = "survey.summary_published", _("Survey summary published")
     SURVEY_SUMMARY_UNPUBLISHED = "survey.summary_unpublished", _("Survey summary withdrawn")
     SURVEY_ANSWER_PROMOTED = "survey.answer_promoted", _("Survey answer promoted to testimony")
+    REPORT_STARTED = "report.started", _("Report started")
+    REPORT_EDITED = "report.edited", _("Report edited")
+    REPORT_DRAFTED = "report.drafted", _("Report drafted from evidence")
+    REPORT_CITATION_ADDED = "report.citation_added", _("Citation inserted")
+    REPORT_RENDER_REQUESTED = "report.render_requested", _("PDF requested")
+    REPORT_RENDER_FAILED = "report.render_failed", _("PDF failed")
+    REPORT_APPROVED = "report.approved", _("Report approved")
+    REPORT_APPROVAL_WITHDRAWN = "report.approval_withdrawn", _("Approval withdrawn by an edit")
+    REPORT_SUBMITTED = "report.submitted", _("Summary submitted")
+    REPORT_REOPENED = "report.reopened", _("Submission reopened")
+    REPORT_PUBLISHED = "report.published", _("Report published")
+    REPORT_DOWNLOADED = "report.downloaded", _("Report PDF downloaded")
+    NATIONAL_COMPILED = "national.compiled", _("National report compiled")
+    NATIONAL_EXPORTED = "national.exported", _("National counts exported")
 
 
 class AuditEvent(models.Model):

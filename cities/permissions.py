@@ -33,6 +33,7 @@ class Capability(StrEnum):
     EDIT_EVIDENCE = "edit_evidence"  # log and edit consultations and testimony, import
     REVIEW_EVIDENCE = "review_evidence"  # mark testimony reviewed
     PUBLISH = "publish"  # publish the city's public material (survey summaries, reports)
+    EDIT_REPORTS = "edit_reports"  # write the report and summary, cite evidence, make PDFs
 
 
 CITY_ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -46,6 +47,7 @@ CITY_ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.EDIT_EVIDENCE,
             Capability.REVIEW_EVIDENCE,
             Capability.PUBLISH,
+            Capability.EDIT_REPORTS,
         }
     ),
     Role.ORGANIZER: frozenset(
@@ -54,6 +56,7 @@ CITY_ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_TEAM,
             Capability.VIEW_EVIDENCE,
             Capability.EDIT_EVIDENCE,
+            Capability.EDIT_REPORTS,
         }
     ),
     Role.VIEWER: frozenset({Capability.VIEW_CITY, Capability.VIEW_TEAM, Capability.VIEW_EVIDENCE}),

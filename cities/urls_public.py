@@ -2,6 +2,7 @@ from django.urls import path
 
 from cities.views import public
 from consultations.views import survey_public
+from reports.views import public as reports_public
 
 app_name = "public"
 urlpatterns = [
@@ -11,5 +12,10 @@ urlpatterns = [
         "<slug:slug>/surveys/<uuid:survey_uuid>/",
         survey_public.survey_summary_public,
         name="survey_summary",
+    ),
+    path(
+        "<slug:slug>/reports/<uuid:publication_uuid>/",
+        reports_public.publication_download,
+        name="report_download",
     ),
 ]

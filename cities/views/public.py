@@ -45,6 +45,8 @@ def city_page(request: HttpRequest, slug: str) -> HttpResponse:
     city = selectors.city_get_public(slug=slug)
     upcoming, held = consultation_list_public(city=city)
     open_surveys, survey_summaries = survey_list_public(city=city)
+    from reports.selectors import publication_list_public
+
     return render(
         request,
         "cities/public/city.html",
@@ -55,5 +57,6 @@ def city_page(request: HttpRequest, slug: str) -> HttpResponse:
             "held": held,
             "open_surveys": open_surveys,
             "survey_summaries": survey_summaries,
+            "publications": publication_list_public(city=city),
         },
     )

@@ -125,6 +125,28 @@ MEDIA_URL = "/media-not-served/"  # private uploads are only ever served by perm
 STATIC_URL = "/static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
+REPORTS_S3_BUCKET = env.string("REPORTS_S3_BUCKET", "")
+REPORTS_STORAGE: dict[str, object] = (
+    {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": REPORTS_S3_BUCKET,
+            "endpoint_url": env.string("REPORTS_S3_ENDPOINT_URL", "") or None,
+            "region_name": env.string("REPORTS_S3_REGION", "") or None,
+            "access_key": env.string("REPORTS_S3_ACCESS_KEY_ID", "") or None,
+            "secret_key": env.string("REPORTS_S3_SECRET_ACCESS_KEY", "") or None,
+            "location": "reports",
+            "default_acl": "private",
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+    if REPORTS_S3_BUCKET
+    else {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": MEDIA_ROOT / "reports"},
+    }
+)
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     # Testimony attachments and import files: never given a public URL, only served by
@@ -133,6 +155,9 @@ STORAGES = {
         "BACKEND": "django.core.files.storage.FileSystemStorage",
         "OPTIONS": {"location": MEDIA_ROOT / "private"},
     },
+    # Rendered PDFs and Word files. Served only through views: published reports to anyone,
+    # drafts to the city's team. S3-compatible storage when REPORTS_S3_BUCKET is set.
+    "reports": REPORTS_STORAGE,
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
@@ -275,6 +300,17 @@ SURVEY_FORM_MAX_AGE = 60 * 60 * 24 * 2
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+# --------------------------------------------------------------------------- reports
+# A render that runs longer than this is killed; the sweeper re-queues it, and after
+# RENDER_MAX_ATTEMPTS tries it is marked failed. Both below the broker's visibility timeout.
+RENDER_TIME_LIMIT = env.number("RENDER_TIME_LIMIT", 120, minimum=10)
+RENDER_MAX_ATTEMPTS = env.number("RENDER_MAX_ATTEMPTS", 3, minimum=1)
+# Days before the summary deadline on which city leads with no submitted summary are emailed.
+SUMMARY_REMINDER_DAYS = sorted(
+    {int(d) for d in env.strings("SUMMARY_REMINDER_DAYS", ["14", "7", "2"]) if d.strip()},
+    reverse=True,
+)
+
 # --------------------------------------------------------------------------- Celery
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
@@ -290,7 +326,9 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_TIME_LIMIT = env.number("CELERY_TASK_TIME_LIMIT", 300, minimum=10)
 CELERY_TASK_SOFT_TIME_LIMIT = CELERY_TASK_TIME_LIMIT - 5
 # Must exceed the time limit, or Redis re-delivers a task that is still running.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": CELERY_TASK_TIME_LIMIT * 4}
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": max(CELERY_TASK_TIME_LIMIT, RENDER_TIME_LIMIT) * 4
+}
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = 1
 # Publishing happens after commit in a web request: give up fast when Redis is down;
@@ -314,7 +352,16 @@ CELERY_BEAT_SCHEDULE = {
         "task": "consultations.tasks.testimony_imports_requeue",
         "schedule": timedelta(minutes=1),
     },
+    "render-jobs-requeue": {
+        "task": "reports.tasks.render_jobs_requeue",
+        "schedule": timedelta(minutes=1),
+    },
+    "summary-reminders-send": {
+        "task": "reports.tasks.summary_reminders_send",
+        "schedule": crontab(hour=9, minute=0),
+    },
 }
+
 
 # --------------------------------------------------------------------------- logging
 LOG_LEVEL = env.choice("LOG_LEVEL", "INFO", ("DEBUG", "INFO", "WARNING", "ERROR"))
