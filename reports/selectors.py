@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from cities.models import City, Participation, ReviewCycle, Theme
 from cities.selectors import _as_uuid
+from consultations import survey_logic
 from consultations.models import (
     CHOICE_KINDS,
     ConsentLevel,
@@ -27,7 +28,7 @@ from consultations.models import (
     SurveyStatus,
     Testimony,
 )
-from consultations.selectors import testimony_list_citable
+from consultations.selectors import survey_option_source, testimony_list_citable
 from reports import markdown
 from reports.models import (
     Citation,
@@ -143,6 +144,7 @@ class EvidenceQuestion:
     question: SurveyQuestion
     survey: Survey
     label: str
+    options: list[tuple[str, str]]  # (key, label), for a statistic on one answer
 
 
 def evidence_testimony(*, city: City, theme: Theme | None, limit: int = 20) -> list[Testimony]:
@@ -165,7 +167,17 @@ def evidence_questions(*, city: City, cycle: ReviewCycle, language: str) -> list
         .select_related("survey")
         .order_by("survey__created_at", "position")
     )
-    return [EvidenceQuestion(q, q.survey, q.display_label(language)) for q in questions]
+    questions = list(questions)
+    source = survey_option_source(city=city, questions=questions, include_retired=False)
+    return [
+        EvidenceQuestion(
+            q,
+            q.survey,
+            q.display_label(language),
+            survey_logic.question_options(q, language, source),
+        )
+        for q in questions
+    ]
 
 
 def citable_testimony_get(*, city: City, testimony_uuid: object) -> Testimony:
