@@ -16,7 +16,6 @@ from celery import Task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import storages
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -241,7 +240,7 @@ def render_run(*, job_id: int, task_id: str = "") -> bool:
             reused_from=reused,
         )
     else:
-        storage = storages["reports"]
+        storage = job.file.storage
         owner = str(job.city.uuid) if job.city_id else "national"  # type: ignore[union-attr]
         name = storage.save(f"{owner}/{job.uuid}.{extension}", ContentFile(content))
         done = _finish(

@@ -373,5 +373,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
         "django.db.backends": {"level": "WARNING"},
+        # One INFO line per layout step and page otherwise.
+        "weasyprint.progress": {"level": "WARNING"},
     },
 }
