@@ -101,6 +101,9 @@ class Command(BaseCommand):
         from consultations.demo import seed_evidence
 
         seed_evidence(cycle=cycle, cities=cities)
+        from reports.demo import seed_reports
+
+        seed_reports(cycle=cycle, cities=cities)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
     def _person(self, local: str, name: str, *, coordinator: bool) -> User:
