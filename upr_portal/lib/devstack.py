@@ -278,6 +278,22 @@ def _raise_interrupted(signum: int, frame: object) -> None:
     raise _Interrupted
 
 
+def check_pdf_libraries() -> None:
+    """Say what WeasyPrint is missing on this machine, before a render fails on it."""
+    import ctypes.util
+
+    if ctypes.util.find_library("pango-1.0") is None:
+        log(
+            "Pango is not installed: PDFs can't be made. Install it (Debian/Ubuntu: "
+            "apt-get install libpango-1.0-0 libpangoft2-1.0-0; macOS: brew install pango)."
+        )
+    elif ctypes.util.find_library("harfbuzz-subset") is None:
+        log(
+            "HarfBuzz's subsetter is not installed: PDFs are made, but several times slower "
+            "(Debian/Ubuntu: apt-get install libharfbuzz-subset0; macOS: brew install harfbuzz)."
+        )
+
+
 def cmd_run() -> int:
     host = os.environ.get("HOST", "127.0.0.1")
     port_text = os.environ.get("PORT", "8000")
@@ -293,6 +309,7 @@ def cmd_run() -> int:
         )
         return 2
 
+    check_pdf_libraries()
     # If `make` itself is killed (not the whole process group), shut down in order too.
     _die_with_parent()
     DATA.mkdir(parents=True, exist_ok=True)
@@ -375,6 +392,7 @@ def _run_app(host: str, port: int, services: dict[str, str]) -> int:
 
 
 def cmd_test(pytest_args: list[str]) -> int:
+    check_pdf_libraries()
     (DATA / "tmp").mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="test-", dir=DATA / "tmp"))
     try:
