@@ -21,7 +21,8 @@ from markdown_it import MarkdownIt
 CITATION_TOKEN_RE = re.compile(r"\[\[cite:([0-9a-f]{8})\]\]")
 # A token alone in a paragraph becomes a block; elsewhere it is replaced inline.
 _CITATION_PARAGRAPH_RE = re.compile(r"<p>\s*\[\[cite:([0-9a-f]{8})\]\]\s*</p>")
-_WORD_RE = re.compile(r"[\w’'-]+", re.UNICODE)
+# A word starts with a letter or digit: a bare "-" list marker is not a word.
+_WORD_RE = re.compile(r"\w[\w’'-]*", re.UNICODE)
 
 ALLOWED_TAGS = {
     "p",

@@ -161,7 +161,7 @@ def evidence_questions(*, city: City, cycle: ReviewCycle, language: str) -> list
         SurveyQuestion.objects.filter(
             city=city,
             survey__cycle=cycle,
-            survey__response_count__gt=0,
+            survey__in=SurveyResponse.objects.filter(city=city).values("survey"),
             kind__in=list(CHOICE_KINDS - {QuestionKind.QUOTE_CONSENT}),
         )
         .select_related("survey")
@@ -216,7 +216,11 @@ def city_facts(*, city: City, cycle: ReviewCycle) -> CityFacts:
         city=city, cycle=cycle, status=ConsultationStatus.HELD
     ).aggregate(n=Count("id"), people=Coalesce(Sum("attendance"), 0))
     surveys = Survey.objects.filter(city=city, cycle=cycle).exclude(status=SurveyStatus.DRAFT)
-    survey_totals = surveys.aggregate(n=Count("id"), responses=Coalesce(Sum("response_count"), 0))
+    survey_totals = {
+        "n": surveys.count(),
+        # `response_count` is kept only for surveys with a response limit: count the rows.
+        "responses": SurveyResponse.objects.filter(city=city, survey__cycle=cycle).count(),
+    }
     testimonies = Testimony.objects.filter(
         city=city, cycle=cycle, consent_withdrawn_at__isnull=True
     ).count()
@@ -416,10 +420,10 @@ def national_dashboard(
             n_testimonies=_count(Testimony, cycle, consent_withdrawn_at__isnull=True),
             n_responses=Coalesce(
                 Subquery(
-                    Survey.objects.filter(city=OuterRef("pk"), cycle=cycle)
+                    SurveyResponse.objects.filter(city=OuterRef("pk"), survey__cycle=cycle)
                     .order_by()
                     .values("city")
-                    .annotate(n=Sum("response_count"))
+                    .annotate(n=Count("id"))
                     .values("n")[:1]
                 ),
                 Value(0),
@@ -596,7 +600,7 @@ def compilation_list(*, cycle: ReviewCycle) -> QuerySet[NationalCompilation]:
 
 def compilation_get(*, compilation_uuid: object) -> NationalCompilation:
     try:
-        return NationalCompilation.objects.select_related("cycle").get(
+        return NationalCompilation.objects.select_related("cycle", "created_by").get(
             uuid=_as_uuid(compilation_uuid)
         )
     except NationalCompilation.DoesNotExist:

@@ -364,7 +364,6 @@ def revision_detail(
             "revision": revision,
             "diff": selectors.revision_diff(revision=revision),
             "can_restore": _can_edit(access, report),
-            "form": ConfirmForm(),
         },
     )
 
@@ -397,7 +396,11 @@ def render_request(request: HttpRequest, access: CityAccess, report_uuid: str) -
     report = selectors.report_get_for_city(city=access.city, report_uuid=report_uuid)
     job = services.render_request(actor=request.user, report=report)  # type: ignore[arg-type]
     if request.htmx:  # type: ignore[attr-defined]
-        return _job_partial(request, access, report, job)
+        response = _job_partial(request, access, report, job)
+        if not job.is_active:
+            # A reused, finished PDF: the approval panel depends on it, so reload the page.
+            response["HX-Refresh"] = "true"
+        return response
     return _report_redirect(report)
 
 

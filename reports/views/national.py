@@ -23,11 +23,15 @@ from reports.models import DocumentKind, Report, ReportStatus
 from upr_portal.lib.csvsafe import csv_safe
 
 
-def _cycle(request: HttpRequest) -> ReviewCycle:
+def _cycle_or_none(request: HttpRequest) -> ReviewCycle | None:
     uuid = request.GET.get("cycle") or request.POST.get("cycle")
     if uuid:
         return city_selectors.cycle_get(cycle_uuid=uuid)
-    cycle = city_selectors.cycle_get_current()
+    return city_selectors.cycle_get_current()
+
+
+def _cycle(request: HttpRequest) -> ReviewCycle:
+    cycle = _cycle_or_none(request)
     if cycle is None:
         raise Http404
     return cycle
@@ -38,7 +42,9 @@ def _cycle(request: HttpRequest) -> ReviewCycle:
 def dashboard(request: HttpRequest) -> HttpResponse:
     """Every city's summary for the cycle: status, evidence counts, last activity, and
     the countdown to the deadline."""
-    cycle = _cycle(request)
+    cycle = _cycle_or_none(request)
+    if cycle is None:
+        return render(request, "reports/national/no_cycle.html")
     today = timezone.localdate()
     rows = selectors.national_dashboard(cycle=cycle, today=today)
     counts: dict[str, int] = {}
