@@ -15,6 +15,7 @@ from django.core.files.storage import Storage
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cities.models import City, ReviewCycle
 
@@ -72,7 +73,7 @@ WORD_TARGETS: dict[str, dict[str, int]] = {
 class ReportStatus(models.TextChoices):
     DRAFTING = "drafting", _("Drafting")
     APPROVED = "approved", _("Approved")
-    SUBMITTED = "submitted", _("Submitted")
+    SUBMITTED = "submitted", pgettext_lazy("report status", "Submitted")
 
 
 class Report(models.Model):
@@ -250,7 +251,7 @@ class RenderStatus(models.TextChoices):
     QUEUED = "queued", _("Queued")
     RUNNING = "running", _("Rendering")
     DONE = "done", _("Done")
-    FAILED = "failed", _("Failed")
+    FAILED = "failed", pgettext_lazy("render job", "Failed")
 
 
 class RenderJob(models.Model):
@@ -385,7 +386,8 @@ class Publication(models.Model):
     def download_name(self) -> str:
         from django.utils.text import slugify
 
-        return f"{self.city.slug}-{slugify(str(_('local report')))}-v{self.version}.pdf"
+        label = slugify(str(_("local report")))
+        return f"{self.city.slug}-{label}-v{self.version}.pdf"
 
 
 class NationalCompilation(models.Model):

@@ -12,6 +12,7 @@ from django.core.mail import send_mail
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from cities.models import AuditAction, Membership, Participation, ReviewCycle, Role
 from cities.services import audit_record
@@ -115,16 +116,23 @@ def summary_reminders_send(*, today: datetime.date | None = None) -> int:
             if not created:
                 continue
             with translation.override(settings.LANGUAGE_CODE):
-                subject = _("%(city)s: the summary is due in %(days)s days") % {
-                    "city": city.name,
-                    "days": days_left,
-                }
-                body = _(
+                subject = ngettext(
+                    "%(city)s: the summary is due in %(days)s day",
+                    "%(city)s: the summary is due in %(days)s days",
+                    days_left,
+                ) % {"city": city.name, "days": days_left}
+                body = ngettext(
+                    "Hello,\n\nThe summary for the national report on %(cycle)s is due on "
+                    "%(deadline)s, in %(days)s day, and %(city)s has not submitted it yet.\n\n"
+                    "Open the portal, generate the PDF, check it, approve it and submit it. "
+                    "A summary sent after the deadline is still accepted, but marked late.\n\n"
+                    "— UPR Cities Portal",
                     "Hello,\n\nThe summary for the national report on %(cycle)s is due on "
                     "%(deadline)s, in %(days)s days, and %(city)s has not submitted it yet.\n\n"
                     "Open the portal, generate the PDF, check it, approve it and submit it. "
                     "A summary sent after the deadline is still accepted, but marked late.\n\n"
-                    "— UPR Cities Portal"
+                    "— UPR Cities Portal",
+                    days_left,
                 ) % {
                     "cycle": cycle.title,
                     "deadline": cycle.local_report_due.isoformat(),
