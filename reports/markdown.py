@@ -57,11 +57,14 @@ def citation_codes(text: str) -> list[str]:
     return list(dict.fromkeys(CITATION_TOKEN_RE.findall(text)))
 
 
-def _demote_headings(markdown: str) -> str:
-    # A section has its own <h2>/<h3> heading: `#` in the text becomes h3, `##` h4, and so on.
-    return re.sub(
-        r"^(#{1,4})(?=\s)", lambda m: "#" * min(len(m.group(1)) + 2, 6), markdown, flags=re.M
-    )
+def _render(markdown: str) -> str:
+    # A section has its own <h2> heading: a heading in the text (ATX or setext, never one
+    # inside a code block, which the parser already told apart) is demoted two levels.
+    tokens = _md.parse(markdown)
+    for token in tokens:
+        if token.type in ("heading_open", "heading_close"):
+            token.tag = f"h{min(int(token.tag[1]) + 2, 6)}"
+    return _md.renderer.render(tokens, _md.options, {})
 
 
 def to_html(markdown: str, *, citation_html: Callable[[str], str] | None = None) -> SafeString:
@@ -70,7 +73,7 @@ def to_html(markdown: str, *, citation_html: Callable[[str], str] | None = None)
     `citation_html(code)` returns the (already safe) HTML for one citation, or "" to drop
     it; without it, tokens are removed.
     """
-    raw = _md.render(_demote_headings(markdown or ""))
+    raw = _render(markdown or "")
     clean = nh3.clean(
         raw,
         tags=ALLOWED_TAGS | {"h5", "h6"},

@@ -125,10 +125,12 @@ class CitationRenderer:
             "survey": citation.question.survey.display_title(self.language),  # type: ignore[union-attr]
         }
         if row.suppressed:
+            # Hidden because it is under 5, or so that another small count can't be worked
+            # out from it: either way no figure, and no claim about its size.
             return (
                 _(
-                    "Fewer than 5 of the %(answered)s people who answered “%(question)s” chose "
-                    "“%(option)s” (survey: %(survey)s)."
+                    "The number who chose “%(option)s” is withheld to protect privacy "
+                    "(%(answered)s people answered “%(question)s”; survey: %(survey)s)."
                 )
                 % values
             )
@@ -147,9 +149,11 @@ class CitationRenderer:
             return ""
         if citation.kind == CitationKind.QUOTE:
             testimony = citation.testimony
+            # linebreaks() escapes the quote and returns plain str; the print stylesheet
+            # puts the dash before the attribution.
             return format_html(
-                '<blockquote class="citation">{}<footer>— {}</footer></blockquote>',
-                linebreaks(testimony.redacted_quote.strip(), autoescape=True),  # type: ignore[union-attr]
+                '<blockquote class="citation">{}<footer>{}</footer></blockquote>',
+                SafeString(linebreaks(testimony.redacted_quote.strip(), autoescape=True)),  # type: ignore[union-attr]
                 testimony.attribution(),  # type: ignore[union-attr]
             )
         result = self._result(citation)

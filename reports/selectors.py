@@ -147,9 +147,11 @@ class EvidenceQuestion:
     options: list[tuple[str, str]]  # (key, label), for a statistic on one answer
 
 
-def evidence_testimony(*, city: City, theme: Theme | None, limit: int = 20) -> list[Testimony]:
-    """Quotable testimony only: reviewed, consented, redacted. Newest first."""
-    qs = testimony_list_citable(city=city)
+def evidence_testimony(
+    *, city: City, cycle: ReviewCycle, theme: Theme | None, limit: int = 20
+) -> list[Testimony]:
+    """The cycle's quotable testimony only: reviewed, consented, redacted. Newest first."""
+    qs = testimony_list_citable(city=city).filter(cycle=cycle)
     if theme is not None:
         qs = qs.filter(themes=theme)
     return list(qs.order_by("-reviewed_at", "-id")[:limit])
@@ -157,7 +159,7 @@ def evidence_testimony(*, city: City, theme: Theme | None, limit: int = 20) -> l
 
 def evidence_questions(*, city: City, cycle: ReviewCycle, language: str) -> list[EvidenceQuestion]:
     """Choice questions of the city's surveys that have responses, to chart or quote."""
-    questions = (
+    queryset = (
         SurveyQuestion.objects.filter(
             city=city,
             survey__cycle=cycle,
@@ -167,7 +169,7 @@ def evidence_questions(*, city: City, cycle: ReviewCycle, language: str) -> list
         .select_related("survey")
         .order_by("survey__created_at", "position")
     )
-    questions = list(questions)
+    questions = list(queryset)
     source = survey_option_source(city=city, questions=questions, include_retired=False)
     return [
         EvidenceQuestion(
@@ -180,9 +182,10 @@ def evidence_questions(*, city: City, cycle: ReviewCycle, language: str) -> list
     ]
 
 
-def citable_testimony_get(*, city: City, testimony_uuid: object) -> Testimony:
+def citable_testimony_get(*, city: City, cycle: ReviewCycle, testimony_uuid: object) -> Testimony:
     try:
-        return testimony_list_citable(city=city).get(uuid=_as_uuid(testimony_uuid))
+        citable = testimony_list_citable(city=city).filter(cycle=cycle)
+        return citable.get(uuid=_as_uuid(testimony_uuid))
     except Testimony.DoesNotExist:
         raise Http404 from None
 

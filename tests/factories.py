@@ -276,3 +276,71 @@ class NeighborhoodFactory(factory.django.DjangoModelFactory):
     city = factory.SubFactory(CityFactory)
     name = factory.Sequence(lambda n: f"Ward {n}")
     sort_order = factory.Sequence(lambda n: n)
+
+
+# --------------------------------------------------------------------------- reports
+
+
+class QuotableTestimonyFactory(TestimonyFactory):
+    """A testimony a report may quote: reviewed, anonymous consent, a redacted quote and
+    an area for the attribution."""
+
+    review_status = "reviewed"
+    reviewed_at = factory.LazyFunction(timezone.now)
+    consent_level = "anonymous"
+    redacted_quote = factory.Sequence(lambda n: f"The rent went up again this year, case {n}.")
+    area = "the East Side"
+
+
+class ReportFactory(factory.django.DjangoModelFactory):
+    """A report row with no sections (use `reports.services.report_start` for a real one)."""
+
+    class Meta:
+        model = "reports.Report"
+
+    city = factory.SubFactory(CityFactory)
+    cycle = factory.LazyAttribute(lambda o: current_cycle_for(o.city))
+    kind = "report"
+
+
+def _section_position(kind: str) -> int:
+    from reports.models import SECTION_ORDER
+
+    return list(SECTION_ORDER).index(kind)
+
+
+class ReportSectionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "reports.ReportSection"
+
+    report = factory.SubFactory(ReportFactory)
+    city = factory.SelfAttribute("report.city")
+    kind = "context"
+    position = factory.LazyAttribute(lambda o: _section_position(o.kind))
+
+
+class CitationFactory(factory.django.DjangoModelFactory):
+    """A citation row written directly (no checks): pass `testimony=` for a quote, or
+    `kind=` and `question=` for a survey figure."""
+
+    class Meta:
+        model = "reports.Citation"
+
+    section = factory.SubFactory(ReportSectionFactory)
+    report = factory.SelfAttribute("section.report")
+    city = factory.SelfAttribute("report.city")
+    code = factory.Sequence(lambda n: f"{0xC0DE0000 + n:08x}")
+    kind = "quote"
+
+
+class RenderJobFactory(factory.django.DjangoModelFactory):
+    """A render job row for a report (queued unless told otherwise)."""
+
+    class Meta:
+        model = "reports.RenderJob"
+
+    report = factory.SubFactory(ReportFactory)
+    city = factory.SelfAttribute("report.city")
+    kind = factory.LazyAttribute(lambda o: "summary" if o.report.kind == "summary" else "report")
+    status = "queued"
+    updated_at = factory.LazyFunction(timezone.now)

@@ -36,13 +36,17 @@ def approval_blocker(*, report: Report) -> str:
     """Why the report can't be approved now ("" when it can)."""
     if report.status != ReportStatus.DRAFTING:
         return _("This document is already approved.")
-    latest = render_job_latest(report=report, final=False)
-    if latest is None or latest.status != RenderStatus.DONE:
-        return _("Generate the PDF and check it before approving.")
+    # The PDF of exactly this text and evidence, however it was made (a reused one included).
     _document, digest = report_input(report=report, final=False)
-    if latest.input_hash != digest:
+    checked = render_job_done_for_hash(report=report, input_hash=digest)
+    if checked is not None:
+        return checked.page_problem()
+    latest = render_job_latest(report=report)
+    if latest is not None and latest.is_active and latest.input_hash == digest:
+        return _("The PDF is being made. Check it when it is ready, then approve.")
+    if latest is not None and latest.status == RenderStatus.DONE:
         return _("The text or its evidence changed since the last PDF. Generate the PDF again.")
-    return latest.page_problem()
+    return _("Generate the PDF and check it before approving.")
 
 
 @transaction.atomic

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from cities.models import AuditAction, City, ReviewCycle
 from cities.services import audit_record
-from consultations.models import SurveyQuestion, Testimony
+from consultations.models import CHOICE_KINDS, QuestionKind, SurveyQuestion, Testimony
 from reports import markdown
 from reports.models import (
     SECTION_ORDER,
@@ -247,6 +247,8 @@ def sections_save(
 @transaction.atomic
 def revision_restore(*, actor: User, report: Report, revision: Revision) -> ReportSection:
     """Make an old revision's text the section's current text (as a new revision)."""
+    if revision.report_id != report.pk:
+        raise ValidationError(_("That revision is not part of this report."))
     locked = Report.objects.select_for_update().get(pk=report.pk)
     report.status = locked.status
     _ensure_editable(report)
@@ -296,11 +298,18 @@ def citation_add(
     The caller gets the token to put in the text; with `append` the token is added to the
     end of the section now (for browsers without JavaScript), as a revision.
     """
+    if section.report_id != report.pk:
+        raise ValidationError(_("That section is not part of this report."))
     locked = Report.objects.select_for_update().get(pk=report.pk)
     report.status = locked.status
     _ensure_editable(report)
     if kind == CitationKind.QUOTE:
-        if testimony is None or testimony.city_id != report.city_id or not testimony.is_quotable():
+        if (
+            testimony is None
+            or testimony.city_id != report.city_id
+            or testimony.cycle_id != report.cycle_id
+            or not testimony.is_quotable()
+        ):
             raise ValidationError(
                 _(
                     "Only reviewed testimony with consent to quote and a redacted quote can be cited."
@@ -308,8 +317,13 @@ def citation_add(
             )
         question = None
     elif kind in (CitationKind.STATISTIC, CitationKind.CHART):
-        if question is None or question.city_id != report.city_id:
-            raise ValidationError(_("Choose a survey question to cite."))
+        if (
+            question is None
+            or question.city_id != report.city_id
+            or question.kind not in CHOICE_KINDS
+            or question.kind == QuestionKind.QUOTE_CONSENT
+        ):
+            raise ValidationError(_("Choose a survey question with answers to choose from."))
         testimony = None
         if kind == CitationKind.STATISTIC and not option_key:
             raise ValidationError(_("Choose the answer whose share you want to quote."))
@@ -371,6 +385,8 @@ def draft_from_evidence(*, actor: User, report: Report) -> list[ReportSection]:
     max_themes, per_theme = (4, 1) if is_summary else (6, 2)
     sections = {s.kind: s for s in ReportSection.objects.select_for_update().filter(report=report)}
     evidence = theme_evidence(city=report.city, cycle=report.cycle)
+    by_problems = sorted((e for e in evidence if e.problems), key=lambda e: -e.problems)
+    by_positives = sorted((e for e in evidence if e.positives), key=lambda e: -e.positives)
     bodies: dict[str, list[str]] = {kind: [] for kind in sections}
     pending: list[tuple[str, Testimony]] = []  # (section kind, testimony) in order
 
@@ -379,7 +395,7 @@ def draft_from_evidence(*, actor: User, report: Report) -> list[ReportSection]:
         bodies[SectionKind.CONTEXT].append(
             _("[Describe how the consultations were run and who took part.]")
         )
-        for item in [e for e in evidence if e.problems][:max_themes]:
+        for item in by_problems[:max_themes]:
             theme = item.theme
             bodies[SectionKind.PROBLEMS].append(f"## {theme.name}")
             bodies[SectionKind.PROBLEMS].append(
@@ -389,7 +405,9 @@ def draft_from_evidence(*, actor: User, report: Report) -> list[ReportSection]:
             quotes = _strongest(
                 [
                     t
-                    for t in evidence_testimony(city=report.city, theme=theme, limit=50)
+                    for t in evidence_testimony(
+                        city=report.city, cycle=report.cycle, theme=theme, limit=50
+                    )
                     if t.nature in ("problem", "both")
                 ],
                 per_theme,
@@ -397,7 +415,7 @@ def draft_from_evidence(*, actor: User, report: Report) -> list[ReportSection]:
             for t in quotes:
                 pending.append((SectionKind.PROBLEMS, t))
                 bodies[SectionKind.PROBLEMS].append(f"\x00{len(pending) - 1}")
-        for item in [e for e in evidence if e.positives][: max(2, max_themes // 2)]:
+        for item in by_positives[: max(2, max_themes // 2)]:
             theme = item.theme
             bodies[SectionKind.POSITIVES].append(f"## {theme.name}")
             bodies[SectionKind.POSITIVES].append(
@@ -407,7 +425,9 @@ def draft_from_evidence(*, actor: User, report: Report) -> list[ReportSection]:
             quotes = _strongest(
                 [
                     t
-                    for t in evidence_testimony(city=report.city, theme=theme, limit=50)
+                    for t in evidence_testimony(
+                        city=report.city, cycle=report.cycle, theme=theme, limit=50
+                    )
                     if t.nature in ("positive", "both")
                 ],
                 1,
@@ -415,7 +435,7 @@ def draft_from_evidence(*, actor: User, report: Report) -> list[ReportSection]:
             for t in quotes:
                 pending.append((SectionKind.POSITIVES, t))
                 bodies[SectionKind.POSITIVES].append(f"\x00{len(pending) - 1}")
-        for item in [e for e in evidence if e.problems][:max_themes]:
+        for item in by_problems[:max_themes]:
             bodies[SectionKind.RECOMMENDATIONS].append(f"## {item.theme.name}")
             bodies[SectionKind.RECOMMENDATIONS].append(
                 _(

@@ -270,12 +270,26 @@ def render_jobs_requeue() -> list[int]:
     stale_running = RenderJob.objects.filter(
         status=RenderStatus.RUNNING, started_at__lt=now - stale_running_after()
     )
-    stale_running.filter(attempts__gte=settings.RENDER_MAX_ATTEMPTS).update(
+    exhausted = list(
+        stale_running.filter(attempts__gte=settings.RENDER_MAX_ATTEMPTS).select_related(
+            "report", "city"
+        )
+    )
+    RenderJob.objects.filter(pk__in=[j.pk for j in exhausted], status=RenderStatus.RUNNING).update(
         status=RenderStatus.FAILED,
         error=_("The file stopped several times while being made. Try again, or ask for help."),
         finished_at=now,
         updated_at=now,
     )
+    for job in exhausted:
+        if job.report is not None:
+            audit_record(
+                actor=None,
+                action=AuditAction.REPORT_RENDER_FAILED,
+                city=job.city,
+                target=job.report,
+                target_label=str(job.get_kind_display()),
+            )
     revived = list(stale_running.values_list("pk", flat=True))
     RenderJob.objects.filter(pk__in=revived, status=RenderStatus.RUNNING).update(
         status=RenderStatus.QUEUED, task_id="", updated_at=now

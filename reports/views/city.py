@@ -99,7 +99,11 @@ def _detail_context(
     can_edit = _can_edit(access, report)
     if form is None and can_edit:
         form = SectionsForm(sections=sections)
-    latest_job = selectors.render_job_latest(report=report, final=False)
+    # The PDF of the text as it stands, if one exists (it may be an older, reused one).
+    _document, digest = services.report_input(report=report, final=False)
+    latest_job = selectors.render_job_done_for_hash(
+        report=report, input_hash=digest
+    ) or selectors.render_job_latest(report=report, final=False)
     final_job = selectors.render_job_latest(report=report, final=True)
     word_counts = {s.pk: markdown.word_count(s.body) for s in sections}
     return {
@@ -246,7 +250,7 @@ def evidence_panel(request: HttpRequest, access: CityAccess, report_uuid: str) -
             theme = city_selectors.theme_get(theme_uuid=form.cleaned_data["theme"])
         except Http404:
             theme = None
-    testimonies = selectors.evidence_testimony(city=access.city, theme=theme)
+    testimonies = selectors.evidence_testimony(city=access.city, cycle=report.cycle, theme=theme)
     questions = selectors.evidence_questions(
         city=access.city, cycle=report.cycle, language=report.language
     )
@@ -290,7 +294,7 @@ def citation_add(request: HttpRequest, access: CityAccess, report_uuid: str) -> 
     testimony = question = None
     if data["kind"] == CitationKind.QUOTE:
         testimony = selectors.citable_testimony_get(
-            city=access.city, testimony_uuid=data["testimony"]
+            city=access.city, cycle=report.cycle, testimony_uuid=data["testimony"]
         )
     else:
         question = selectors.citable_question_get(city=access.city, question_uuid=data["question"])
