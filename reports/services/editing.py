@@ -15,7 +15,9 @@ from django.utils.translation import gettext as _
 
 from cities.models import AuditAction, City, ReviewCycle
 from cities.services import audit_record
+from consultations import survey_logic
 from consultations.models import CHOICE_KINDS, QuestionKind, SurveyQuestion, Testimony
+from consultations.selectors import survey_option_source
 from reports import markdown
 from reports.models import (
     SECTION_ORDER,
@@ -325,8 +327,11 @@ def citation_add(
         ):
             raise ValidationError(_("Choose a survey question with answers to choose from."))
         testimony = None
-        if kind == CitationKind.STATISTIC and not option_key:
-            raise ValidationError(_("Choose the answer whose share you want to quote."))
+        if kind == CitationKind.STATISTIC:
+            source = survey_option_source(city=report.city, questions=[question])
+            keys = {key for key, _label in survey_logic.question_options(question, "en", source)}
+            if option_key not in keys:
+                raise ValidationError(_("Choose the answer whose share you want to quote."))
     else:
         raise ValidationError(_("Unknown kind of citation."))
     citation = Citation(

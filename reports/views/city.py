@@ -114,7 +114,9 @@ def _detail_context(
         "word_total": sum(word_counts.values()),
         "word_target_total": sum(s.word_target for s in sections),
         "form": form,
-        "can_edit": can_edit,
+        # A refused save shows the editor again with the typed text and the reason, even
+        # when the report was submitted in the meantime.
+        "can_edit": can_edit or form is not None,
         "can_decide": access.can(Capability.PUBLISH),
         "citations": selectors.citation_states(report=report, sections=sections),
         "latest_job": latest_job,
