@@ -487,6 +487,16 @@ def summary_status(summary: Report | None, *, cycle: ReviewCycle, today: datetim
     return DashboardStatus.DRAFTING
 
 
+def summary_get_national(*, report_uuid: object) -> Report:
+    """Any city's summary, for national coordinators; 404 when missing."""
+    try:
+        return Report.objects.select_related("city", "cycle").get(
+            uuid=_as_uuid(report_uuid), kind=DocumentKind.SUMMARY
+        )
+    except Report.DoesNotExist:
+        raise Http404 from None
+
+
 def submitted_summaries(*, cycle: ReviewCycle) -> QuerySet[Report]:
     return (
         Report.objects.filter(cycle=cycle, kind=DocumentKind.SUMMARY, status=ReportStatus.SUBMITTED)

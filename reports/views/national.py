@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -19,7 +20,7 @@ from cities.permissions import Capability, national_capability_required
 from cities.services import audit_record
 from reports import selectors, services
 from reports.forms import CompileForm, ReopenForm
-from reports.models import DocumentKind, Report, ReportStatus
+from reports.models import ReportStatus
 from upr_portal.lib.csvsafe import csv_safe
 
 
@@ -72,12 +73,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def summary_reopen(request: HttpRequest, report_uuid: str) -> HttpResponse:
     """Send a submitted summary back to its city, with a reason the team sees."""
-    try:
-        report = Report.objects.select_related("city", "cycle").get(
-            uuid=report_uuid, kind=DocumentKind.SUMMARY
-        )
-    except Report.DoesNotExist:
-        raise Http404 from None
+    report = selectors.summary_get_national(report_uuid=report_uuid)
     form = ReopenForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -103,8 +99,6 @@ def summary_reopen(request: HttpRequest, report_uuid: str) -> HttpResponse:
 
 
 def _dashboard_url() -> str:
-    from django.urls import reverse
-
     return reverse("national_reports:dashboard")
 
 
