@@ -148,6 +148,15 @@ class CycleForm(_CrispyForm):
     recommendations_released = forms.DateField(
         label=_("Recommendations released"), widget=forms.DateInput(attrs={"type": "date"})
     )
+    national_word_limit = forms.IntegerField(
+        label=_("Word limit for the national report"),
+        min_value=500,
+        max_value=100_000,
+        initial=5630,
+        help_text=_(
+            "UN stakeholder submissions have word limits: 5,630 words for a joint submission."
+        ),
+    )
 
     def __init__(self, *args: Any, instance: ReviewCycle | None = None, **kwargs: Any) -> None:
         self.instance = instance

@@ -35,6 +35,7 @@ CYCLE_EDITABLE = frozenset(
         "national_compilation_due",
         "review_session",
         "recommendations_released",
+        "national_word_limit",
     }
 )
 
@@ -67,6 +68,7 @@ def cycle_create(
     national_compilation_due: date,
     review_session: date,
     recommendations_released: date,
+    national_word_limit: int = 5630,
     make_current: bool = False,
 ) -> ReviewCycle:
     """Create a review cycle. With `make_current`, it replaces the current one."""
@@ -79,6 +81,7 @@ def cycle_create(
         national_compilation_due=national_compilation_due,
         review_session=review_session,
         recommendations_released=recommendations_released,
+        national_word_limit=national_word_limit,
     )
     cycle.full_clean()
     _cycle_validate_dates(cycle)

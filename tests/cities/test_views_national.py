@@ -29,6 +29,7 @@ CYCLE_POST = {
     "national_compilation_due": "2032-10-15",
     "review_session": "2033-05-01",
     "recommendations_released": "2033-07-01",
+    "national_word_limit": "5630",
 }
 
 
@@ -202,11 +203,12 @@ def test_cycle_dates_out_of_order_are_explained(world, login):
 def test_edit_cycle(world, login):
     response = login(world.coordinator).post(
         reverse("national:cycle_edit", args=[world.cycle.uuid]),
-        {**CYCLE_POST, "number": "4", "title": "Renamed"},
+        {**CYCLE_POST, "number": "4", "title": "Renamed", "national_word_limit": "2815"},
     )
     assert response.status_code == 302
     world.cycle.refresh_from_db()
     assert world.cycle.title == "Renamed"
+    assert world.cycle.national_word_limit == 2815
 
 
 def test_duplicate_cycle_number_is_refused(world, login):
