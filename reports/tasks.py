@@ -5,8 +5,12 @@ from __future__ import annotations
 from celery import Task, shared_task
 from django.conf import settings
 
-from reports import services
+from reports import pdf, services
 from upr_portal.queueing import publish
+
+# Imported here, so a worker loads WeasyPrint, Pango and the fonts once at start-up and
+# the first PDF after an idle spell doesn't pay for it (seconds, measured).
+_RENDERER = pdf.render_pdf
 
 
 @shared_task(
