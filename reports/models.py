@@ -254,6 +254,9 @@ class RenderStatus(models.TextChoices):
     FAILED = "failed", pgettext_lazy("render job", "Failed")
 
 
+ACTIVE_RENDER_STATUSES: tuple[str, ...] = (RenderStatus.QUEUED, RenderStatus.RUNNING)
+
+
 class RenderJob(models.Model):
     """One request for a file. Rendered by a Celery task, never in a web request.
 
@@ -323,7 +326,7 @@ class RenderJob(models.Model):
 
     @property
     def is_active(self) -> bool:
-        return self.status in (RenderStatus.QUEUED, RenderStatus.RUNNING)
+        return self.status in ACTIVE_RENDER_STATUSES
 
     @property
     def is_done(self) -> bool:
@@ -432,6 +435,7 @@ class SummaryReminder(models.Model):
 
 
 __all__ = [
+    "ACTIVE_RENDER_STATUSES",
     "PAGE_LIMITS",
     "SECTION_ORDER",
     "WORD_TARGETS",

@@ -246,11 +246,6 @@ class ThemeEvidence:
 
 def theme_evidence(*, city: City, cycle: ReviewCycle) -> list[ThemeEvidence]:
     """Themes by the amount of evidence, most first (for the draft from evidence)."""
-    base = Q(
-        testimony__city=city,
-        testimony__cycle=cycle,
-        testimony__consent_withdrawn_at__isnull=True,
-    )
     through = Testimony.themes.through
     rows = (
         through.objects.filter(
@@ -261,8 +256,8 @@ def theme_evidence(*, city: City, cycle: ReviewCycle) -> list[ThemeEvidence]:
         .values("theme_id")
         .annotate(
             n=Count("id"),
-            problems=Count("id", filter=base & Q(testimony__nature__in=["problem", "both"])),
-            positives=Count("id", filter=base & Q(testimony__nature__in=["positive", "both"])),
+            problems=Count("id", filter=Q(testimony__nature__in=["problem", "both"])),
+            positives=Count("id", filter=Q(testimony__nature__in=["positive", "both"])),
         )
     )
     by_id = {r["theme_id"]: r for r in rows}
@@ -397,10 +392,11 @@ class DashboardRow:
     last_activity: datetime.datetime | None
 
 
-def _count(model: Any, cycle: ReviewCycle, **filters: object) -> Coalesce:
+def _count_per_city(rows: QuerySet[Any]) -> Coalesce:
+    """The number of `rows` of the outer query's city, as a subquery (0 when none)."""
     return Coalesce(
         Subquery(
-            model.objects.filter(city=OuterRef("pk"), cycle=cycle, **filters)
+            rows.filter(city=OuterRef("pk"))
             .order_by()
             .values("city")
             .annotate(n=Count("id"))
@@ -419,18 +415,13 @@ def national_dashboard(
     cities = (
         City.objects.filter(pk__in=Participation.objects.filter(cycle=cycle).values("city"))
         .annotate(
-            n_consultations=_count(Consultation, cycle, status=ConsultationStatus.HELD),
-            n_testimonies=_count(Testimony, cycle, consent_withdrawn_at__isnull=True),
-            n_responses=Coalesce(
-                Subquery(
-                    SurveyResponse.objects.filter(city=OuterRef("pk"), survey__cycle=cycle)
-                    .order_by()
-                    .values("city")
-                    .annotate(n=Count("id"))
-                    .values("n")[:1]
-                ),
-                Value(0),
+            n_consultations=_count_per_city(
+                Consultation.objects.filter(cycle=cycle, status=ConsultationStatus.HELD)
             ),
+            n_testimonies=_count_per_city(
+                Testimony.objects.filter(cycle=cycle, consent_withdrawn_at__isnull=True)
+            ),
+            n_responses=_count_per_city(SurveyResponse.objects.filter(survey__cycle=cycle)),
             last_revision=Subquery(
                 Revision.objects.filter(city=OuterRef("pk"), report__cycle=cycle)
                 .order_by()

@@ -10,7 +10,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from cities.models import AuditAction
-from cities.services import audit_record
 from reports.models import (
     DocumentKind,
     Publication,
@@ -20,6 +19,7 @@ from reports.models import (
     ReportStatus,
 )
 from reports.selectors import render_job_done_for_hash, render_job_latest
+from reports.services.common import report_audit
 from reports.services.rendering import render_request, report_input
 
 if TYPE_CHECKING:
@@ -32,12 +32,14 @@ def _lock(report: Report) -> Report:
     return locked
 
 
-def approval_blocker(*, report: Report) -> str:
-    """Why the report can't be approved now ("" when it can)."""
+def approval_blocker(*, report: Report, digest: str | None = None) -> str:
+    """Why the report can't be approved now ("" when it can). `digest` is the current
+    draft input hash, when the caller has already worked it out."""
     if report.status != ReportStatus.DRAFTING:
         return _("This document is already approved.")
+    if digest is None:
+        _document, digest = report_input(report=report, final=False)
     # The PDF of exactly this text and evidence, however it was made (a reused one included).
-    _document, digest = report_input(report=report, final=False)
     checked = render_job_done_for_hash(report=report, input_hash=digest)
     if checked is not None:
         return checked.page_problem()
@@ -57,10 +59,10 @@ def report_approve(*, actor: User, report: Report) -> RenderJob:
     limits. Side effects: audit; a final render job.
     """
     locked = _lock(report)
-    problem = approval_blocker(report=locked)
+    _document, digest = report_input(report=locked, final=False)
+    problem = approval_blocker(report=locked, digest=digest)
     if problem:
         raise ValidationError(problem)
-    _document, digest = report_input(report=locked, final=False)
     now = timezone.now()
     Report.objects.filter(pk=locked.pk).update(
         status=ReportStatus.APPROVED,
@@ -72,12 +74,10 @@ def report_approve(*, actor: User, report: Report) -> RenderJob:
     locked.status = ReportStatus.APPROVED
     locked.approved_at = now
     report.status, report.approved_at, report.approved_by = ReportStatus.APPROVED, now, actor
-    audit_record(
+    report_audit(
         actor=actor,
         action=AuditAction.REPORT_APPROVED,
-        city=locked.city,
-        target=locked,
-        target_label=str(locked.get_kind_display()),
+        report=locked,
     )
     return render_request(actor=None, report=locked, final=True)
 
@@ -129,12 +129,10 @@ def summary_submit(*, actor: User, report: Report) -> Report:
         submitted_late=late,
         updated_at=now,
     )
-    audit_record(
+    report_audit(
         actor=actor,
         action=AuditAction.REPORT_SUBMITTED,
-        city=locked.city,
-        target=locked,
-        target_label=str(locked.get_kind_display()),
+        report=locked,
         details={"late": late},
     )
     locked.refresh_from_db()
@@ -164,12 +162,10 @@ def summary_reopen(*, actor: User, report: Report, reason: str) -> Report:
         reopen_reason=reason[:500],
         updated_at=now,
     )
-    audit_record(
+    report_audit(
         actor=actor,
         action=AuditAction.REPORT_REOPENED,
-        city=locked.city,
-        target=locked,
-        target_label=str(locked.get_kind_display()),
+        report=locked,
     )
     locked.refresh_from_db()
     return locked
@@ -203,11 +199,10 @@ def report_publish(*, actor: User, report: Report) -> Publication:
         published_by=actor,
     )
     Report.objects.filter(pk=locked.pk).update(updated_at=now)
-    audit_record(
+    report_audit(
         actor=actor,
         action=AuditAction.REPORT_PUBLISHED,
-        city=locked.city,
-        target=locked,
-        target_label=_("Version %(n)s") % {"n": publication.version},
+        report=locked,
+        label=_("Version %(n)s") % {"n": publication.version},
     )
     return publication

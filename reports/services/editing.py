@@ -13,8 +13,7 @@ from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from cities.models import AuditAction, City, ReviewCycle
-from cities.services import audit_record
+from cities.models import AuditAction, City, ReviewCycle, Theme
 from consultations import survey_logic
 from consultations.models import CHOICE_KINDS, QuestionKind, SurveyQuestion, Testimony
 from consultations.selectors import survey_option_source
@@ -31,6 +30,7 @@ from reports.models import (
     SectionKind,
 )
 from reports.selectors import city_facts, evidence_testimony, theme_evidence
+from reports.services.common import report_audit
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -98,12 +98,10 @@ def report_start(
                     created_at=now,
                 )
                 ReportSection.objects.filter(pk=section.pk).update(version=1)
-    audit_record(
+    report_audit(
         actor=actor,
         action=AuditAction.REPORT_STARTED,
-        city=city,
-        target=report,
-        target_label=str(report.get_kind_display()),
+        report=report,
     )
     return report
 
@@ -128,12 +126,10 @@ def _withdraw_approval(actor: User, report: Report) -> None:
     report.approved_at = None
     report.approved_by = None
     report.approved_hash = ""
-    audit_record(
+    report_audit(
         actor=actor,
         action=AuditAction.REPORT_APPROVAL_WITHDRAWN,
-        city=report.city,
-        target=report,
-        target_label=str(report.get_kind_display()),
+        report=report,
     )
 
 
@@ -235,12 +231,10 @@ def sections_save(
     _withdraw_approval(actor, report)
     Report.objects.filter(pk=report.pk).update(updated_at=timezone.now())
     if not autosave:
-        audit_record(
+        report_audit(
             actor=actor,
             action=AuditAction.REPORT_EDITED,
-            city=report.city,
-            target=report,
-            target_label=str(report.get_kind_display()),
+            report=report,
             details={"sections": [s.kind for s, _body in changed]},
         )
     return [s for s, _body in changed]
@@ -264,12 +258,10 @@ def revision_restore(*, actor: User, report: Report, revision: Revision) -> Repo
         note=_("Restored revision %(number)s") % {"number": revision.number},
     )
     _withdraw_approval(actor, report)
-    audit_record(
+    report_audit(
         actor=actor,
         action=AuditAction.REPORT_EDITED,
-        city=report.city,
-        target=report,
-        target_label=str(report.get_kind_display()),
+        report=report,
         details={"sections": [section.kind], "restored": revision.number},
     )
     return section
@@ -360,12 +352,11 @@ def citation_add(
             note=_("Citation inserted"),
         )
         _withdraw_approval(actor, report)
-    audit_record(
+    report_audit(
         actor=actor,
         action=AuditAction.REPORT_CITATION_ADDED,
-        city=report.city,
-        target=report,
-        target_label=str(citation.get_kind_display()),
+        report=report,
+        label=str(citation.get_kind_display()),
         details={"section": section.kind, "code": citation.code},
     )
     return citation
@@ -393,7 +384,23 @@ def draft_from_evidence(*, actor: User, report: Report) -> list[ReportSection]:
     by_problems = sorted((e for e in evidence if e.problems), key=lambda e: -e.problems)
     by_positives = sorted((e for e in evidence if e.positives), key=lambda e: -e.positives)
     bodies: dict[str, list[str]] = {kind: [] for kind in sections}
-    pending: list[tuple[str, Testimony]] = []  # (section kind, testimony) in order
+    cited = 0
+
+    def quotes(kind: str, theme: Theme, natures: tuple[str, ...], count: int) -> None:
+        nonlocal cited
+        candidates = evidence_testimony(city=report.city, cycle=report.cycle, theme=theme, limit=50)
+        for testimony in _strongest([t for t in candidates if t.nature in natures], count):
+            citation = Citation.objects.create(
+                city=report.city,
+                report=report,
+                section=sections[kind],
+                code=_new_code(report),
+                kind=CitationKind.QUOTE,
+                testimony=testimony,
+                created_by=actor,
+            )
+            bodies[kind].append(markdown.citation_token(citation.code))
+            cited += 1
 
     with translation.override(report.language):
         bodies[SectionKind.CONTEXT].append(_facts_paragraph(report.city, report.cycle))
@@ -407,19 +414,7 @@ def draft_from_evidence(*, actor: User, report: Report) -> list[ReportSection]:
                 _("Residents raised %(count)s concerns about %(theme)s. [Summarise them here.]")
                 % {"count": item.problems, "theme": theme.name.lower()}
             )
-            quotes = _strongest(
-                [
-                    t
-                    for t in evidence_testimony(
-                        city=report.city, cycle=report.cycle, theme=theme, limit=50
-                    )
-                    if t.nature in ("problem", "both")
-                ],
-                per_theme,
-            )
-            for t in quotes:
-                pending.append((SectionKind.PROBLEMS, t))
-                bodies[SectionKind.PROBLEMS].append(f"\x00{len(pending) - 1}")
+            quotes(SectionKind.PROBLEMS, theme, ("problem", "both"), per_theme)
         for item in by_positives[: max(2, max_themes // 2)]:
             theme = item.theme
             bodies[SectionKind.POSITIVES].append(f"## {theme.name}")
@@ -427,19 +422,7 @@ def draft_from_evidence(*, actor: User, report: Report) -> list[ReportSection]:
                 _("[What is working on %(theme)s, and who made it work?]")
                 % {"theme": theme.name.lower()}
             )
-            quotes = _strongest(
-                [
-                    t
-                    for t in evidence_testimony(
-                        city=report.city, cycle=report.cycle, theme=theme, limit=50
-                    )
-                    if t.nature in ("positive", "both")
-                ],
-                1,
-            )
-            for t in quotes:
-                pending.append((SectionKind.POSITIVES, t))
-                bodies[SectionKind.POSITIVES].append(f"\x00{len(pending) - 1}")
+            quotes(SectionKind.POSITIVES, theme, ("positive", "both"), 1)
         for item in by_problems[:max_themes]:
             bodies[SectionKind.RECOMMENDATIONS].append(f"## {item.theme.name}")
             bodies[SectionKind.RECOMMENDATIONS].append(
@@ -454,22 +437,9 @@ def draft_from_evidence(*, actor: User, report: Report) -> list[ReportSection]:
                 _("[No reviewed testimony yet. Review testimony to draft from it.]")
             )
 
-    tokens: list[str] = []
-    for kind, testimony in pending:
-        citation = Citation.objects.create(
-            city=report.city,
-            report=report,
-            section=sections[kind],
-            code=_new_code(report),
-            kind=CitationKind.QUOTE,
-            testimony=testimony,
-            created_by=actor,
-        )
-        tokens.append(markdown.citation_token(citation.code))
-
     changed = []
     for kind, parts in bodies.items():
-        text = "\n\n".join(tokens[int(p[1:])] if p.startswith("\x00") else p for p in parts).strip()
+        text = "\n\n".join(parts).strip()
         section = sections[kind]
         section.report = report
         if text and text != section.body:
@@ -482,12 +452,10 @@ def draft_from_evidence(*, actor: User, report: Report) -> list[ReportSection]:
             )
             changed.append(section)
     _withdraw_approval(actor, report)
-    audit_record(
+    report_audit(
         actor=actor,
         action=AuditAction.REPORT_DRAFTED,
-        city=report.city,
-        target=report,
-        target_label=str(report.get_kind_display()),
-        details={"themes": len(evidence), "citations": len(tokens)},
+        report=report,
+        details={"themes": len(evidence), "citations": cited},
     )
     return changed

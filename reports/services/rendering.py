@@ -26,6 +26,7 @@ from cities.services import audit_record
 from reports import printing
 from reports.documents import PrintDocument
 from reports.models import (
+    ACTIVE_RENDER_STATUSES,
     DocumentKind,
     RenderJob,
     RenderKind,
@@ -33,6 +34,7 @@ from reports.models import (
     Report,
 )
 from reports.selectors import render_job_done_for_hash
+from reports.services.common import report_audit
 from upr_portal.queueing import enqueue_on_commit
 
 if TYPE_CHECKING:
@@ -85,7 +87,7 @@ def render_request(*, actor: User | None, report: Report, final: bool = False) -
         RenderJob.objects.filter(
             report=report,
             input_hash=digest,
-            status__in=[RenderStatus.QUEUED, RenderStatus.RUNNING],
+            status__in=ACTIVE_RENDER_STATUSES,
         )
         .order_by("-created_at")
         .first()
@@ -105,12 +107,10 @@ def render_request(*, actor: User | None, report: Report, final: bool = False) -
     )
     Report.objects.filter(pk=report.pk).update(updated_at=now)
     if actor is not None:
-        audit_record(
+        report_audit(
             actor=actor,
             action=AuditAction.REPORT_RENDER_REQUESTED,
-            city=report.city,
-            target=report,
-            target_label=str(report.get_kind_display()),
+            report=report,
         )
     enqueue_on_commit(_task(), job.pk)
     return job
@@ -151,15 +151,19 @@ def _finish(job: RenderJob, **fields: object) -> bool:
     )
 
 
+def _audit_failed(job: RenderJob) -> None:
+    audit_record(
+        actor=None,
+        action=AuditAction.REPORT_RENDER_FAILED,
+        city=job.city,
+        target=job.report,
+        target_label=str(job.get_kind_display()),
+    )
+
+
 def _fail(job: RenderJob, message: str) -> None:
     if _finish(job, status=RenderStatus.FAILED, error=message) and job.report_id:
-        audit_record(
-            actor=None,
-            action=AuditAction.REPORT_RENDER_FAILED,
-            city=job.city,
-            target=job.report,
-            target_label=str(job.get_kind_display()),
-        )
+        _audit_failed(job)
 
 
 def _build(job: RenderJob) -> tuple[bytes | None, str, str, int | None, int | None]:
@@ -283,13 +287,7 @@ def render_jobs_requeue() -> list[int]:
     )
     for job in exhausted:
         if job.report is not None:
-            audit_record(
-                actor=None,
-                action=AuditAction.REPORT_RENDER_FAILED,
-                city=job.city,
-                target=job.report,
-                target_label=str(job.get_kind_display()),
-            )
+            _audit_failed(job)
     revived = list(stale_running.values_list("pk", flat=True))
     RenderJob.objects.filter(pk__in=revived, status=RenderStatus.RUNNING).update(
         status=RenderStatus.QUEUED, task_id="", updated_at=now

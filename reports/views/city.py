@@ -23,6 +23,7 @@ from reports.forms import (
     SectionsForm,
 )
 from reports.models import (
+    ACTIVE_RENDER_STATUSES,
     PAGE_LIMITS,
     CitationKind,
     DocumentKind,
@@ -122,7 +123,7 @@ def _detail_context(
         "latest_job": latest_job,
         "final_job": final_job,
         "approval_blocker": (
-            services.approval_blocker(report=report)
+            services.approval_blocker(report=report, digest=digest)
             if report.status == ReportStatus.DRAFTING
             else ""
         ),
@@ -430,7 +431,7 @@ def render_job_status(
     job = selectors.render_job_get_for_report(report=report, job_uuid=job_uuid)
     if request.htmx:  # type: ignore[attr-defined]
         response = _job_partial(request, access, report, job)
-        if job.status == "done" and request.GET.get("was") in ("queued", "running"):
+        if job.is_done and request.GET.get("was") in ACTIVE_RENDER_STATUSES:
             # The page's approval panel depends on the finished PDF: reload it once.
             response["HX-Refresh"] = "true"
         return response
