@@ -348,6 +348,30 @@ class AuditAction(models.TextChoices):
     REPORT_DOWNLOADED = "report.downloaded", _("Report PDF downloaded")
     NATIONAL_COMPILED = "national.compiled", _("National report compiled")
     NATIONAL_EXPORTED = "national.exported", _("National counts exported")
+    RECOMMENDATIONS_CHECKED = "recommendations.checked", _("Recommendations file checked")
+    RECOMMENDATIONS_IMPORTED = "recommendations.imported", _("Recommendations imported")
+    RECOMMENDATIONS_DISCARDED = "recommendations.discarded", _("Recommendations file discarded")
+    THEME_MAPPING_UPDATED = "theme_mapping.updated", _("Theme mapping changed")
+    EVIDENCE_LINKED = "evidence.linked", _("Evidence linked to a recommendation")
+    EVIDENCE_LINK_DISMISSED = "evidence.link_dismissed", _("Suggested recommendation dismissed")
+    EVIDENCE_UNLINKED = "evidence.unlinked", _("Evidence link removed")
+    LOCAL_RECOMMENDATION_SAVED = "local_recommendation.saved", _("Local recommendation saved")
+    LOCAL_RECOMMENDATION_DELETED = "local_recommendation.deleted", _(
+        "Local recommendation deleted"
+    )
+    PLAN_CREATED = "plan.created", _("Recommendation taken up")
+    PLAN_UPDATED = "plan.updated", _("Action plan edited")
+    PLAN_DELETED = "plan.deleted", _("Action plan deleted")
+    ACTION_SAVED = "action.saved", _("Action saved")
+    ACTION_DELETED = "action.deleted", _("Action deleted")
+    INDICATOR_SAVED = "indicator.saved", _("Indicator saved")
+    INDICATOR_DELETED = "indicator.deleted", _("Indicator deleted")
+    PROGRESS_ADDED = "progress.added", _("Progress update added")
+    PROGRESS_EVIDENCE_DOWNLOADED = "progress.evidence_downloaded", _("Evidence file downloaded")
+    RESPONSE_LINK_CREATED = "response_link.created", _("Response link created")
+    RESPONSE_LINK_REVOKED = "response_link.revoked", _("Response link revoked")
+    OFFICIAL_RESPONDED = "official.responded", _("Official responded")
+    OFFICIAL_RESPONSE_HIDDEN = "official.response_hidden", _("Official response hidden")
 
 
 class AuditEvent(models.Model):

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "cities",
     "consultations",
     "reports",
+    "accountability",
 ]
 
 MIDDLEWARE = [
@@ -311,6 +312,15 @@ SUMMARY_REMINDER_DAYS = sorted(
     reverse=True,
 )
 
+# --------------------------------------------------------------------------- accountability
+# The city team is emailed this many days before an action is due, and once when it
+# becomes overdue.
+ACTION_DUE_SOON_DAYS = env.number("ACTION_DUE_SOON_DAYS", 7, minimum=1)
+# How long an official's response link works, and how often one address may use links.
+RESPONSE_LINK_TTL_DAYS = env.number("RESPONSE_LINK_TTL_DAYS", 30, minimum=1)
+RESPONSE_LINK_RATE_LIMIT = env.number("RESPONSE_LINK_RATE_LIMIT", 20, minimum=1)
+RESPONSE_LINK_RATE_LIMIT_WINDOW = 10 * 60
+
 # --------------------------------------------------------------------------- Celery
 CELERY_BROKER_URL = REDIS_URL
 CELERY_RESULT_BACKEND = None
@@ -359,6 +369,10 @@ CELERY_BEAT_SCHEDULE = {
     "summary-reminders-send": {
         "task": "reports.tasks.summary_reminders_send",
         "schedule": crontab(hour=9, minute=0),
+    },
+    "action-reminders-send": {
+        "task": "accountability.tasks.action_reminders_send",
+        "schedule": crontab(hour=8, minute=30),
     },
 }
 

@@ -1,0 +1,243 @@
+"""City action plans: taking up a recommendation, its actions, indicators and progress."""
+
+from __future__ import annotations
+
+import datetime
+import os
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accountability.models import (
+    Action,
+    ActionPlan,
+    ActionStatus,
+    Indicator,
+    LocalRecommendation,
+    ProgressUpdate,
+    Recommendation,
+)
+from cities.models import AuditAction, City
+from cities.services import audit_record
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+ACTION_EDITABLE = frozenset({"description", "responsible", "target", "due_on", "status"})
+INDICATOR_EDITABLE = frozenset({"name", "unit", "baseline", "target_value", "data_source"})
+EVIDENCE_TYPES = frozenset({".pdf", ".png", ".jpg", ".jpeg", ".docx", ".xlsx", ".csv", ".txt"})
+EVIDENCE_MAX_BYTES = 10 * 1024 * 1024
+
+
+def _plan_audit(
+    *, actor: User, action: AuditAction, plan: ActionPlan, details: dict[str, Any] | None = None
+) -> None:
+    audit_record(
+        actor=actor,
+        action=action,
+        city=plan.city,
+        target=plan,
+        target_label=plan.title,
+        details=details,
+    )
+
+
+@transaction.atomic
+def plan_create(
+    *,
+    actor: User,
+    city: City,
+    recommendation: Recommendation | None = None,
+    local_recommendation: LocalRecommendation | None = None,
+    summary: str = "",
+) -> ActionPlan:
+    """Take up a UN recommendation or one of the city's own. Taking up the same one twice
+    returns the existing plan."""
+    if (recommendation is None) == (local_recommendation is None):
+        raise ValueError("take up exactly one recommendation")
+    if local_recommendation is not None and local_recommendation.city_id != city.id:
+        raise ValueError("local recommendation of another city")
+    existing = ActionPlan.objects.filter(
+        city=city, recommendation=recommendation, local_recommendation=local_recommendation
+    ).first()
+    if existing is not None:
+        return existing
+    plan = ActionPlan(
+        city=city,
+        recommendation=recommendation,
+        local_recommendation=local_recommendation,
+        summary=summary.strip(),
+        created_by=actor,
+    )
+    plan.full_clean()
+    plan.save()
+    _plan_audit(actor=actor, action=AuditAction.PLAN_CREATED, plan=plan)
+    return plan
+
+
+@transaction.atomic
+def plan_update(*, actor: User, plan: ActionPlan, summary: str) -> ActionPlan:
+    plan.summary = summary.strip()
+    plan.full_clean()
+    plan.save(update_fields=["summary", "updated_at"])
+    _plan_audit(actor=actor, action=AuditAction.PLAN_UPDATED, plan=plan)
+    return plan
+
+
+@transaction.atomic
+def plan_delete(*, actor: User, plan: ActionPlan) -> None:
+    """Delete a plan with its actions, indicators and progress. Refused once an official
+    has responded on it: the public record of that response must stay."""
+    if plan.official_responses.exists():
+        raise ValidationError(
+            _("An official has responded on this plan, so it can't be deleted.")
+        )
+    city, label, uuid = plan.city, plan.title, str(plan.uuid)
+    plan.delete()
+    audit_record(
+        actor=actor,
+        action=AuditAction.PLAN_DELETED,
+        city=city,
+        target_label=label,
+        details={"plan": uuid},
+    )
+
+
+def _apply(instance: Action | Indicator, fields: dict[str, Any], allowed: frozenset[str]) -> list[str]:
+    changed = []
+    for name, value in fields.items():
+        if name not in allowed:
+            raise ValueError(f"{name} can't be changed here")
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed
+
+
+@transaction.atomic
+def action_save(
+    *, actor: User, plan: ActionPlan, fields: dict[str, Any], action: Action | None = None
+) -> Action:
+    """Add an action to a plan, or edit one. Completing it records the day; reopening it
+    clears that. Audit details name the fields changed, not their text."""
+    if action is None:
+        action = Action(city=plan.city, plan=plan, created_by=actor)
+    changed = _apply(action, fields, ACTION_EDITABLE)
+    if "status" in changed or action.pk is None:
+        action.completed_on = (
+            timezone.localdate() if action.status == ActionStatus.COMPLETED else None
+        )
+    action.full_clean()
+    action.save()
+    _plan_audit(
+        actor=actor,
+        action=AuditAction.ACTION_SAVED,
+        plan=plan,
+        details={"action": str(action.uuid), "changed": sorted(changed), "status": action.status},
+    )
+    return action
+
+
+@transaction.atomic
+def action_delete(*, actor: User, action: Action) -> None:
+    if action.official_responses.exists():
+        raise ValidationError(
+            _("An official has responded on this action, so it can't be deleted.")
+        )
+    plan, uuid = action.plan, str(action.uuid)
+    action.delete()
+    _plan_audit(actor=actor, action=AuditAction.ACTION_DELETED, plan=plan, details={"action": uuid})
+
+
+@transaction.atomic
+def indicator_save(
+    *, actor: User, action: Action, fields: dict[str, Any], indicator: Indicator | None = None
+) -> Indicator:
+    """Add an indicator to an action, or edit one."""
+    if indicator is None:
+        indicator = Indicator(city=action.city, action=action)
+    changed = _apply(indicator, fields, INDICATOR_EDITABLE)
+    indicator.full_clean()
+    indicator.save()
+    _plan_audit(
+        actor=actor,
+        action=AuditAction.INDICATOR_SAVED,
+        plan=action.plan,
+        details={"indicator": str(indicator.uuid), "changed": sorted(changed)},
+    )
+    return indicator
+
+
+@transaction.atomic
+def indicator_delete(*, actor: User, indicator: Indicator) -> None:
+    """Delete an indicator and its readings (the progress notes stay, without a value)."""
+    plan, uuid = indicator.action.plan, str(indicator.uuid)
+    ProgressUpdate.objects.filter(indicator=indicator).update(indicator=None, value=None)
+    indicator.delete()
+    _plan_audit(
+        actor=actor, action=AuditAction.INDICATOR_DELETED, plan=plan, details={"indicator": uuid}
+    )
+
+
+def evidence_file_check(upload: UploadedFile) -> None:
+    """Type and size limits for evidence files, with messages that say what to do."""
+    extension = os.path.splitext(upload.name or "")[1].lower()
+    if extension not in EVIDENCE_TYPES:
+        raise ValidationError(
+            _("Attach a PDF, an image (PNG or JPEG), a Word or Excel file, CSV or plain text.")
+        )
+    if (upload.size or 0) > EVIDENCE_MAX_BYTES:
+        raise ValidationError(_("The file is larger than 10 MB. Link to it instead."))
+
+
+@transaction.atomic
+def progress_add(
+    *,
+    actor: User,
+    action: Action,
+    reported_on: datetime.date,
+    text: str,
+    indicator: Indicator | None = None,
+    value: Decimal | None = None,
+    evidence_url: str = "",
+    evidence_file: UploadedFile | None = None,
+    status: str | None = None,
+) -> ProgressUpdate:
+    """Record a dated progress update, optionally with an indicator reading, evidence,
+    and a new status for the action."""
+    if indicator is not None and indicator.action_id != action.id:
+        raise ValidationError(_("That indicator belongs to another action."))
+    if (indicator is None) != (value is None):
+        raise ValidationError(_("Give both an indicator and its value, or neither."))
+    if reported_on > timezone.localdate():
+        raise ValidationError(_("The date can't be in the future."))
+    update = ProgressUpdate(
+        city=action.city,
+        action=action,
+        reported_on=reported_on,
+        text=text.strip(),
+        indicator=indicator,
+        value=value,
+        evidence_url=evidence_url.strip(),
+        created_by=actor,
+    )
+    if evidence_file is not None:
+        evidence_file_check(evidence_file)
+        update.evidence_filename = os.path.basename(evidence_file.name or "evidence")[:200]
+    update.full_clean(exclude=["evidence_file"])
+    if evidence_file is not None:
+        # Stored under a random name: the original one is kept apart for the download.
+        extension = os.path.splitext(evidence_file.name or "")[1].lower()
+        update.evidence_file.save(f"{update.uuid}{extension}", evidence_file, save=False)
+    update.save()
+    details: dict[str, Any] = {"action": str(action.uuid), "update": str(update.uuid)}
+    if status and status != action.status:
+        action_save(actor=actor, plan=action.plan, action=action, fields={"status": status})
+        details["status"] = status
+    _plan_audit(actor=actor, action=AuditAction.PROGRESS_ADDED, plan=action.plan, details=details)
+    return update
