@@ -277,6 +277,9 @@ class EvidenceLink(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.recommendation_id} ({self.status})"
+
 
 class ActionPlan(models.Model):
     """A recommendation the city has taken up (the UN's or its own), with its actions."""
@@ -416,7 +419,7 @@ class Indicator(models.Model):
         return self.name
 
     def progress_percent(self, value: Decimal | None) -> int | None:
-        """How far `value` has moved from the baseline to the target, 0–100."""
+        """How far `value` has moved from the baseline to the target, 0 to 100."""
         if value is None:
             return None
         span = self.target_value - self.baseline
@@ -470,6 +473,9 @@ class ProgressUpdate(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.reported_on}: {self.text[:60]}"
+
 
 class ReminderKind(models.TextChoices):
     DUE_SOON = "due_soon", _("Due soon")
@@ -493,6 +499,9 @@ class ActionReminder(models.Model):
                 fields=["action", "kind", "due_on"], name="action_reminder_once"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.due_on}"
 
 
 # --------------------------------------------------------------------------- officials
@@ -564,9 +573,7 @@ class OfficialResponse(models.Model):
     action = models.ForeignKey(
         Action, on_delete=models.CASCADE, null=True, blank=True, related_name="official_responses"
     )
-    kind = models.CharField(
-        _("this is"), max_length=12, choices=OfficialResponseKind.choices
-    )
+    kind = models.CharField(_("this is"), max_length=12, choices=OfficialResponseKind.choices)
     text = models.TextField(_("response"), max_length=4000)
     official_name = models.CharField(max_length=200)
     official_title = models.CharField(max_length=200)
@@ -579,6 +586,9 @@ class OfficialResponse(models.Model):
 
     class Meta:
         ordering = ("-submitted_at", "-id")
+
+    def __str__(self) -> str:
+        return f"{self.official_name} ({self.submitted_at:%Y-%m-%d})"
 
 
 class HandoutCache(models.Model):
@@ -599,3 +609,6 @@ class HandoutCache(models.Model):
                 fields=["city", "language", "input_hash"], name="handout_cache_unique"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.language} {self.input_hash[:12]}"

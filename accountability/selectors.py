@@ -14,9 +14,10 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any, TypeVar
+from typing import Any
 
-from django.contrib.postgres.search import SearchQuery, SearchRank, SearchQueryField
+from django.contrib.postgres.search import SearchQuery, SearchQueryField, SearchRank
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import connection, models
 from django.db.models import Count, F, FloatField, Prefetch, Q, QuerySet, Value
 from django.db.models.expressions import Func
@@ -48,8 +49,6 @@ PUBLIC_MIN_COUNT = 5  # counts of testimony under this are withheld on public pa
 SUGGESTION_LIMIT = 5
 _MAX_QUERY_LEXEMES = 200
 
-M = TypeVar("M", bound=models.Model)
-
 
 def _uuid(value: object) -> uuid_module.UUID:
     try:
@@ -58,10 +57,10 @@ def _uuid(value: object) -> uuid_module.UUID:
         raise Http404 from exc
 
 
-def _get(qs: QuerySet[M], value: object) -> M:
+def _get[M: models.Model](qs: QuerySet[M], value: object) -> M:
     try:
         return qs.get(uuid=_uuid(value))
-    except qs.model.DoesNotExist as exc:
+    except ObjectDoesNotExist as exc:
         raise Http404 from exc
 
 
@@ -132,11 +131,11 @@ def recommendation_facets(*, qs: QuerySet[Recommendation]) -> dict[str, Any]:
         ((r.value, str(r.label), by_response.get(r.value, 0)) for r in UNResponse), total
     )
     through = Recommendation.themes.through
-    by_theme = dict(
+    by_theme: dict[int, int] = dict(
         through.objects.filter(recommendation_id__in=ids)
         .values("theme_id")
         .annotate(n=Count("recommendation_id"))
-        .values_list("theme_id", "n")
+        .values_list("theme_id", "n")  # type: ignore[misc]
     )
     themes = sorted(
         (t for t in Theme.objects.filter(id__in=by_theme.keys())),
@@ -210,8 +209,8 @@ def recommendation_city_activity(*, recommendation: Recommendation) -> list[City
         rows[plan.city_id] = CityActivity(
             city=plan.city,
             plan=plan,
-            actions=plan.n_actions,  # type: ignore[attr-defined]
-            completed=plan.n_completed,  # type: ignore[attr-defined]
+            actions=plan.n_actions,
+            completed=plan.n_completed,
         )
     links = (
         EvidenceLink.objects.filter(recommendation=recommendation, status=LinkStatus.CONFIRMED)
@@ -284,7 +283,9 @@ def theme_mapping_rows() -> list[MappingRow]:
         )
         for m in ThemeMapping.objects.prefetch_related("themes")
     ]
-    return sorted(rows, key=lambda r: (not r.is_unmapped, r.mapping.vocabulary, r.mapping.source_theme))
+    return sorted(
+        rows, key=lambda r: (not r.is_unmapped, r.mapping.vocabulary, r.mapping.source_theme)
+    )
 
 
 def theme_mapping_unmapped_count() -> int:
@@ -317,7 +318,9 @@ def _lexemes(text: str) -> list[str]:
 
 def _any_of(lexemes: list[str]) -> str:
     """A tsquery matching any of the lexemes; each quoted, so nothing in them is syntax."""
-    return " | ".join("'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" for lexeme in lexemes)
+    return " | ".join(
+        "'" + lexeme.replace("\\", "\\\\").replace("'", "''") + "'" for lexeme in lexemes
+    )
 
 
 def _suggest(
@@ -339,7 +342,13 @@ def _suggest(
     if lexemes:
         query = Cast(Value(_any_of(lexemes)), output_field=SearchQueryField())
         qs = qs.annotate(
-            rank=Func(F("search_document"), query, Value(1), function="ts_rank_cd", output_field=FloatField())
+            rank=Func(
+                F("search_document"),
+                query,
+                Value(1),
+                function="ts_rank_cd",
+                output_field=FloatField(),
+            )
         )
     else:
         qs = qs.annotate(rank=Value(0.0, output_field=FloatField()))
@@ -368,7 +377,9 @@ def suggestions_for_testimony(*, testimony: Any, limit: int = SUGGESTION_LIMIT) 
     )
 
 
-def suggestions_for_local(*, local: LocalRecommendation, limit: int = SUGGESTION_LIMIT) -> list[Suggestion]:
+def suggestions_for_local(
+    *, local: LocalRecommendation, limit: int = SUGGESTION_LIMIT
+) -> list[Suggestion]:
     return _suggest(
         text=local.text,
         theme_ids=list(local.themes.values_list("id", flat=True)),
@@ -378,9 +389,7 @@ def suggestions_for_local(*, local: LocalRecommendation, limit: int = SUGGESTION
 
 
 def links_for_testimony(*, testimony: Any) -> QuerySet[EvidenceLink]:
-    return EvidenceLink.objects.filter(testimony=testimony).select_related(
-        "recommendation__cycle"
-    )
+    return EvidenceLink.objects.filter(testimony=testimony).select_related("recommendation__cycle")
 
 
 def links_for_local(*, local: LocalRecommendation) -> QuerySet[EvidenceLink]:
@@ -398,7 +407,9 @@ def evidence_link_get_for_city(*, city: City, link_uuid: object) -> EvidenceLink
     )
 
 
-def confirmed_links_for_testimonies(*, testimony_ids: Iterable[int]) -> dict[int, list[Recommendation]]:
+def confirmed_links_for_testimonies(
+    *, testimony_ids: Iterable[int]
+) -> dict[int, list[Recommendation]]:
     """For a report: which UN recommendations each testimony supports (confirmed links)."""
     result: dict[int, list[Recommendation]] = defaultdict(list)
     for link in EvidenceLink.objects.filter(
@@ -411,7 +422,9 @@ def confirmed_links_for_testimonies(*, testimony_ids: Iterable[int]) -> dict[int
 # --------------------------------------------------------------------------- city reads
 
 
-def local_recommendation_list(*, city: City, cycle: ReviewCycle | None = None) -> QuerySet[LocalRecommendation]:
+def local_recommendation_list(
+    *, city: City, cycle: ReviewCycle | None = None
+) -> QuerySet[LocalRecommendation]:
     qs = LocalRecommendation.objects.filter(city=city).select_related("cycle", "report")
     if cycle is not None:
         qs = qs.filter(cycle=cycle)
@@ -421,9 +434,7 @@ def local_recommendation_list(*, city: City, cycle: ReviewCycle | None = None) -
 
 
 def local_recommendation_get_for_city(*, city: City, local_uuid: object) -> LocalRecommendation:
-    return _get(
-        LocalRecommendation.objects.filter(city=city).select_related("cycle"), local_uuid
-    )
+    return _get(LocalRecommendation.objects.filter(city=city).select_related("cycle"), local_uuid)
 
 
 def _plan_prefetches() -> list[Prefetch[Any]]:
@@ -431,15 +442,23 @@ def _plan_prefetches() -> list[Prefetch[Any]]:
         Prefetch(
             "actions",
             queryset=Action.objects.prefetch_related(
-                Prefetch("indicators", queryset=Indicator.objects.prefetch_related(
-                    Prefetch("readings", queryset=ProgressUpdate.objects.order_by("reported_on", "id"))
-                )),
+                Prefetch(
+                    "indicators",
+                    queryset=Indicator.objects.prefetch_related(
+                        Prefetch(
+                            "readings",
+                            queryset=ProgressUpdate.objects.order_by("reported_on", "id"),
+                        )
+                    ),
+                ),
                 Prefetch("updates", queryset=ProgressUpdate.objects.select_related("indicator")),
             ),
         ),
         Prefetch(
             "official_responses",
-            queryset=OfficialResponse.objects.filter(hidden_at__isnull=True).select_related("action"),
+            queryset=OfficialResponse.objects.filter(hidden_at__isnull=True).select_related(
+                "action"
+            ),
             to_attr="visible_responses",
         ),
     ]
@@ -471,7 +490,9 @@ def indicator_get_for_city(*, city: City, indicator_uuid: object) -> Indicator:
 
 
 def progress_get_for_city(*, city: City, update_uuid: object) -> ProgressUpdate:
-    return _get(ProgressUpdate.objects.filter(city=city).select_related("action__plan"), update_uuid)
+    return _get(
+        ProgressUpdate.objects.filter(city=city).select_related("action__plan"), update_uuid
+    )
 
 
 def response_link_list(*, plan: ActionPlan) -> QuerySet[ResponseLink]:
@@ -650,14 +671,17 @@ def national_comparison(*, today: datetime.date | None = None) -> list[Compariso
         for theme in source.themes.all() if source is not None else []:
             themes[theme.id] = theme
             cell = cells[theme.id].setdefault(
-                plan.city_id, ComparisonCell(city=plan.city, plans=0, actions=0, completed=0, overdue=0)
+                plan.city_id,
+                ComparisonCell(city=plan.city, plans=0, actions=0, completed=0, overdue=0),
             )
             cell.plans += 1
-            cell.actions += plan.n_actions  # type: ignore[attr-defined]
-            cell.completed += plan.n_completed  # type: ignore[attr-defined]
-            cell.overdue += plan.n_overdue  # type: ignore[attr-defined]
+            cell.actions += plan.n_actions
+            cell.completed += plan.n_completed
+            cell.overdue += plan.n_overdue
     return [
-        ComparisonRow(theme=theme, cells=sorted(cells[theme.id].values(), key=lambda c: c.city.name))
+        ComparisonRow(
+            theme=theme, cells=sorted(cells[theme.id].values(), key=lambda c: c.city.name)
+        )
         for theme in sorted(themes.values(), key=lambda t: (t.sort_order, t.name_en))
     ]
 
@@ -696,7 +720,9 @@ def handout_for_city(*, city: City) -> Handout:
     the rest is counted, not listed."""
     plans = {
         p.recommendation_id: p
-        for p in ActionPlan.objects.filter(city=city, recommendation__isnull=False).prefetch_related("actions")
+        for p in ActionPlan.objects.filter(
+            city=city, recommendation__isnull=False
+        ).prefetch_related("actions")
     }
     linked = (
         EvidenceLink.objects.filter(city=city, status=LinkStatus.CONFIRMED)

@@ -356,9 +356,7 @@ class AuditAction(models.TextChoices):
     EVIDENCE_LINK_DISMISSED = "evidence.link_dismissed", _("Suggested recommendation dismissed")
     EVIDENCE_UNLINKED = "evidence.unlinked", _("Evidence link removed")
     LOCAL_RECOMMENDATION_SAVED = "local_recommendation.saved", _("Local recommendation saved")
-    LOCAL_RECOMMENDATION_DELETED = "local_recommendation.deleted", _(
-        "Local recommendation deleted"
-    )
+    LOCAL_RECOMMENDATION_DELETED = "local_recommendation.deleted", _("Local recommendation deleted")
     PLAN_CREATED = "plan.created", _("Recommendation taken up")
     PLAN_UPDATED = "plan.updated", _("Action plan edited")
     PLAN_DELETED = "plan.deleted", _("Action plan deleted")

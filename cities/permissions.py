@@ -34,6 +34,7 @@ class Capability(StrEnum):
     REVIEW_EVIDENCE = "review_evidence"  # mark testimony reviewed
     PUBLISH = "publish"  # publish the city's public material (survey summaries, reports)
     EDIT_REPORTS = "edit_reports"  # write the report and summary, cite evidence, make PDFs
+    EDIT_PLANS = "edit_plans"  # action plans, indicators, progress, officials' response links
 
 
 CITY_ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
@@ -48,6 +49,7 @@ CITY_ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.REVIEW_EVIDENCE,
             Capability.PUBLISH,
             Capability.EDIT_REPORTS,
+            Capability.EDIT_PLANS,
         }
     ),
     Role.ORGANIZER: frozenset(
@@ -57,6 +59,7 @@ CITY_ROLE_CAPABILITIES: dict[str, frozenset[Capability]] = {
             Capability.VIEW_EVIDENCE,
             Capability.EDIT_EVIDENCE,
             Capability.EDIT_REPORTS,
+            Capability.EDIT_PLANS,
         }
     ),
     Role.VIEWER: frozenset({Capability.VIEW_CITY, Capability.VIEW_TEAM, Capability.VIEW_EVIDENCE}),

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from accountability.views import public as accountability_public
 from cities.views import public
 from consultations.views import survey_public
 from reports.views import public as reports_public
@@ -17,5 +18,10 @@ urlpatterns = [
         "<slug:slug>/reports/<uuid:publication_uuid>/",
         reports_public.publication_download,
         name="report_download",
+    ),
+    path(
+        "<slug:slug>/un-recommendations/<str:language>.pdf",
+        accountability_public.handout_download,
+        name="handout",
     ),
 ]

@@ -344,3 +344,131 @@ class RenderJobFactory(factory.django.DjangoModelFactory):
     kind = factory.LazyAttribute(lambda o: "summary" if o.report.kind == "summary" else "report")
     status = "queued"
     updated_at = factory.LazyFunction(timezone.now)
+
+
+# --------------------------------------------------------------------------- accountability
+
+
+def _recommendation_key() -> str:
+    return f"text:{uuid.uuid4().hex}"
+
+
+class RecommendationFactory(factory.django.DjangoModelFactory):
+    """A UN recommendation in a cycle (a past cycle 3 unless given), themed housing
+    unless `themes=[...]` is given. Real ones come in through the import services."""
+
+    class Meta:
+        model = "accountability.Recommendation"
+        skip_postgeneration_save = True
+
+    cycle = factory.LazyFunction(
+        lambda: ReviewCycle.objects.filter(number=3).first() or ReviewCycleFactory(number=3)
+    )
+    key = factory.LazyFunction(_recommendation_key)
+    paragraph = factory.Sequence(lambda n: f"26.{n + 1}")
+    text = factory.Sequence(lambda n: f"Guarantee the right to adequate housing, number {n}")
+    states = factory.LazyFunction(lambda: ["Brazil"])
+    response = "supported"
+    source_format = "uhri_list"
+    source_themes = factory.LazyFunction(lambda: ["Right to adequate housing"])
+    source_document = "A/HRC/46/15"
+    position = factory.Sequence(lambda n: n + 1)
+
+    @factory.post_generation
+    def themes(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if not create:
+            return
+        self.themes.set(extracted if extracted is not None else [seeded_theme()])
+
+
+class LocalRecommendationFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accountability.LocalRecommendation"
+        skip_postgeneration_save = True
+
+    city = factory.SubFactory(CityFactory)
+    cycle = factory.LazyAttribute(lambda o: current_cycle_for(o.city))
+    text = factory.Sequence(lambda n: f"Fund the tenants' right-to-counsel programme ({n})")
+    sort_order = factory.Sequence(lambda n: n)
+
+    @factory.post_generation
+    def themes(self, create: bool, extracted: object, **kwargs: object) -> None:
+        if not create:
+            return
+        self.themes.set(extracted if extracted is not None else [])
+
+
+class ActionPlanFactory(factory.django.DjangoModelFactory):
+    """A city's plan on a UN recommendation (pass `local_recommendation=` and
+    `recommendation=None` for one of its own)."""
+
+    class Meta:
+        model = "accountability.ActionPlan"
+
+    city = factory.SubFactory(CityFactory)
+    recommendation = factory.SubFactory(RecommendationFactory)
+    summary = "Housing is the first concern residents raised."
+
+
+class ActionFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accountability.Action"
+
+    plan = factory.SubFactory(ActionPlanFactory)
+    city = factory.SelfAttribute("plan.city")
+    description = factory.Sequence(lambda n: f"Adopt a right-to-counsel ordinance ({n})")
+    responsible = "Department of Housing"
+    target = "Every tenant facing eviction has a lawyer"
+    due_on = factory.LazyFunction(lambda: timezone.localdate() + datetime.timedelta(days=60))
+    status = "in_progress"
+
+
+class IndicatorFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accountability.Indicator"
+
+    action = factory.SubFactory(ActionFactory)
+    city = factory.SelfAttribute("action.city")
+    name = "Tenants represented in eviction court"
+    unit = "%"
+    baseline = 10
+    target_value = 90
+    data_source = "Housing court annual statistics"
+
+
+class ProgressUpdateFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accountability.ProgressUpdate"
+
+    action = factory.SubFactory(ActionFactory)
+    city = factory.SelfAttribute("action.city")
+    reported_on = factory.LazyFunction(timezone.localdate)
+    text = "The council held a first hearing."
+
+
+class ResponseLinkFactory(factory.django.DjangoModelFactory):
+    """A usable link (expires in 30 days). Get its URL with
+    `reverse("official_respond", args=[link.uuid, accountability.tokens.response_token(link)])`."""
+
+    class Meta:
+        model = "accountability.ResponseLink"
+
+    plan = factory.SubFactory(ActionPlanFactory)
+    city = factory.SelfAttribute("plan.city")
+    official_name = "Jordan Official"
+    official_title = "Director of Housing"
+    token_nonce = factory.LazyFunction(new_nonce)
+    expires_at = factory.LazyFunction(lambda: timezone.now() + datetime.timedelta(days=30))
+
+
+class OfficialResponseFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = "accountability.OfficialResponse"
+
+    link = factory.SubFactory(ResponseLinkFactory)
+    city = factory.SelfAttribute("link.city")
+    plan = factory.SelfAttribute("link.plan")
+    kind = "commitment"
+    text = "We commit to funding right to counsel in the next budget."
+    official_name = factory.SelfAttribute("link.official_name")
+    official_title = factory.SelfAttribute("link.official_title")

@@ -4,6 +4,7 @@ Every function is keyword-only and atomic. Callers have already checked that the
 may act (views do that through `cities.permissions`); services enforce the domain rules.
 """
 
+from accountability.services.handout import handout_get_or_render, handout_html
 from accountability.services.links import (
     evidence_link_decide,
     evidence_link_remove,
@@ -57,6 +58,8 @@ __all__ = [
     "evidence_file_check",
     "evidence_link_decide",
     "evidence_link_remove",
+    "handout_get_or_render",
+    "handout_html",
     "indicator_delete",
     "indicator_save",
     "local_recommendation_delete",

@@ -130,9 +130,7 @@ def local_recommendation_save(
 def local_recommendation_delete(*, actor: User, local: LocalRecommendation) -> None:
     """Delete one of the city's recommendations. Refused while an action plan uses it."""
     if local.action_plans.exists():
-        raise ValidationError(
-            _("This recommendation has an action plan. Delete the plan first.")
-        )
+        raise ValidationError(_("This recommendation has an action plan. Delete the plan first."))
     city, label = local.city, local.text[:80]
     local.delete()
     audit_record(

@@ -76,7 +76,11 @@ def response_link_create(
         city=plan.city,
         target=link,
         target_label=plan.title,
-        details={"plan": str(plan.uuid), "action": str(action.uuid) if action else "", "days": days},
+        details={
+            "plan": str(plan.uuid),
+            "action": str(action.uuid) if action else "",
+            "days": days,
+        },
     )
     return link
 
@@ -181,19 +185,25 @@ def _reminder_text(action: Action, kind: str, today: datetime.date) -> tuple[str
     }
     if kind == ReminderKind.OVERDUE:
         subject = _("%(city)s: an action is overdue (%(plan)s)") % values
-        body = _(
-            "Hello,\n\nThis action in %(city)s's plan for %(plan)s was due on %(due)s and is "
-            "not marked completed:\n\n%(action)s\nResponsible: %(responsible)s\n\n"
-            "It now shows as overdue on the public scorecard. Add a progress update, "
-            "change its status or move its due date in the portal.\n\n— UPR Cities Portal"
-        ) % values
+        body = (
+            _(
+                "Hello,\n\nThis action in %(city)s's plan for %(plan)s was due on %(due)s and is "
+                "not marked completed:\n\n%(action)s\nResponsible: %(responsible)s\n\n"
+                "It now shows as overdue on the public scorecard. Add a progress update, "
+                "change its status or move its due date in the portal.\n\n— UPR Cities Portal"
+            )
+            % values
+        )
     else:
         subject = _("%(city)s: an action is due on %(due)s (%(plan)s)") % values
-        body = _(
-            "Hello,\n\nThis action in %(city)s's plan for %(plan)s is due on %(due)s, in "
-            "%(days)s days:\n\n%(action)s\nResponsible: %(responsible)s\n\n"
-            "Add a progress update in the portal when there is news.\n\n— UPR Cities Portal"
-        ) % values
+        body = (
+            _(
+                "Hello,\n\nThis action in %(city)s's plan for %(plan)s is due on %(due)s, in "
+                "%(days)s days:\n\n%(action)s\nResponsible: %(responsible)s\n\n"
+                "Add a progress update in the portal when there is news.\n\n— UPR Cities Portal"
+            )
+            % values
+        )
     return subject, body
 
 

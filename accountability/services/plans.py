@@ -94,9 +94,7 @@ def plan_delete(*, actor: User, plan: ActionPlan) -> None:
     """Delete a plan with its actions, indicators and progress. Refused once an official
     has responded on it: the public record of that response must stay."""
     if plan.official_responses.exists():
-        raise ValidationError(
-            _("An official has responded on this plan, so it can't be deleted.")
-        )
+        raise ValidationError(_("An official has responded on this plan, so it can't be deleted."))
     city, label, uuid = plan.city, plan.title, str(plan.uuid)
     plan.delete()
     audit_record(
@@ -108,7 +106,9 @@ def plan_delete(*, actor: User, plan: ActionPlan) -> None:
     )
 
 
-def _apply(instance: Action | Indicator, fields: dict[str, Any], allowed: frozenset[str]) -> list[str]:
+def _apply(
+    instance: Action | Indicator, fields: dict[str, Any], allowed: frozenset[str]
+) -> list[str]:
     changed = []
     for name, value in fields.items():
         if name not in allowed:
@@ -184,7 +184,7 @@ def indicator_delete(*, actor: User, indicator: Indicator) -> None:
     )
 
 
-def evidence_file_check(upload: UploadedFile) -> None:
+def evidence_file_check(upload: UploadedFile[bytes]) -> None:
     """Type and size limits for evidence files, with messages that say what to do."""
     extension = os.path.splitext(upload.name or "")[1].lower()
     if extension not in EVIDENCE_TYPES:
@@ -205,7 +205,7 @@ def progress_add(
     indicator: Indicator | None = None,
     value: Decimal | None = None,
     evidence_url: str = "",
-    evidence_file: UploadedFile | None = None,
+    evidence_file: UploadedFile[bytes] | None = None,
     status: str | None = None,
 ) -> ProgressUpdate:
     """Record a dated progress update, optionally with an indicator reading, evidence,

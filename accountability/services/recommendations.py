@@ -50,9 +50,7 @@ _IMPORTED_FIELDS = (
 def default_source_document(*, result: upr_import.ParseResult, filename: str) -> str:
     if result.format == upr_import.FORMAT_UPR_INFO:
         if result.session:
-            return _("UPR Info database export, session %(session)s") % {
-                "session": result.session
-            }
+            return _("UPR Info database export, session %(session)s") % {"session": result.session}
         return _("UPR Info database export")
     return filename[:200] or _("Recommendations list")
 
@@ -69,7 +67,9 @@ def _parse(content: bytes) -> upr_import.ParseResult:
         raise ValidationError(str(exc)) from exc
 
 
-def _values(parsed: upr_import.ParsedRecommendation, *, fmt: str, source: str, position: int) -> dict[str, Any]:
+def _values(
+    parsed: upr_import.ParsedRecommendation, *, fmt: str, source: str, position: int
+) -> dict[str, Any]:
     return {
         "paragraph": parsed.paragraph,
         "text": parsed.text,
@@ -198,7 +198,9 @@ def recommendation_themes_sync(*, recommendation_ids: Iterable[int]) -> int:
         return 0
     through = Recommendation.themes.through
     recommendations = list(
-        Recommendation.objects.filter(id__in=ids).values_list("id", "source_format", "source_themes")
+        Recommendation.objects.filter(id__in=ids).values_list(
+            "id", "source_format", "source_themes"
+        )
     )
     mapped: dict[tuple[str, str], set[int]] = {}
     for vocabulary, source_theme, theme_id in ThemeMapping.objects.filter(
@@ -212,7 +214,9 @@ def recommendation_themes_sync(*, recommendation_ids: Iterable[int]) -> int:
         for theme_id in mapped.get((fmt, source_theme), set())
     }
     current = set(
-        through.objects.filter(recommendation_id__in=ids).values_list("recommendation_id", "theme_id")
+        through.objects.filter(recommendation_id__in=ids).values_list(
+            "recommendation_id", "theme_id"
+        )
     )
     stale = current - desired
     for rec_id, theme_id in stale:

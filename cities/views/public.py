@@ -45,6 +45,7 @@ def city_page(request: HttpRequest, slug: str) -> HttpResponse:
     city = selectors.city_get_public(slug=slug)
     upcoming, held = consultation_list_public(city=city)
     open_surveys, survey_summaries = survey_list_public(city=city)
+    from accountability.selectors import scorecard
     from reports.selectors import publication_list_public
 
     return render(
@@ -58,5 +59,6 @@ def city_page(request: HttpRequest, slug: str) -> HttpResponse:
             "open_surveys": open_surveys,
             "survey_summaries": survey_summaries,
             "publications": publication_list_public(city=city),
+            "scorecard": scorecard(city=city),
         },
     )

@@ -104,6 +104,9 @@ class Command(BaseCommand):
         from reports.demo import seed_reports
 
         seed_reports(cycle=cycle, cities=cities)
+        from accountability.demo import seed_accountability
+
+        seed_accountability(cities=cities)
         self.stdout.write(self.style.SUCCESS("Demo data is in place."))
 
     def _person(self, local: str, name: str, *, coordinator: bool) -> User:
