@@ -13,6 +13,7 @@ import datetime
 import hashlib
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -86,6 +87,34 @@ class CitationRenderer:
         self.by_code = {c.code: c for c in citations}
         self.language = language
         self._results: dict[int, dict[int, QuestionResult]] = {}
+        self._supports: dict[int, list[Any]] | None = None
+
+    def _supported(self, citation: Citation) -> str:
+        """"This testimony supports Recommendation 26.142 (United States: Supported)", from
+        the UN recommendations the team confirmed for the quoted testimony (#6)."""
+        if self._supports is None:
+            from accountability.selectors import confirmed_links_for_testimonies
+
+            self._supports = confirmed_links_for_testimonies(
+                testimony_ids={
+                    c.testimony_id
+                    for c in self.by_code.values()
+                    if c.kind == CitationKind.QUOTE and c.testimony_id is not None
+                }
+            )
+        recommendations = self._supports.get(citation.testimony_id or 0, [])
+        if not recommendations:
+            return ""
+        items = "; ".join(
+            _("%(label)s (%(state)s: %(response)s)")
+            % {
+                "label": r.label,
+                "state": r.cycle.state_under_review,
+                "response": r.get_response_display(),
+            }
+            for r in recommendations
+        )
+        return _("This testimony supports %(items)s.") % {"items": items}
 
     def _result(self, citation: Citation) -> QuestionResult | None:
         question = citation.question
@@ -151,11 +180,15 @@ class CitationRenderer:
             testimony = citation.testimony
             # linebreaks() escapes the quote and returns plain str; the print stylesheet
             # puts the dash before the attribution.
-            return format_html(
+            quote = format_html(
                 '<blockquote class="citation">{}<footer>{}</footer></blockquote>',
                 SafeString(linebreaks(testimony.redacted_quote.strip(), autoescape=True)),  # type: ignore[union-attr]
                 testimony.attribution(),  # type: ignore[union-attr]
             )
+            supported = self._supported(citation)
+            if supported:
+                quote += format_html('<p class="citation-supports">{}</p>', supported)
+            return quote
         result = self._result(citation)
         if result is None:
             return ""
@@ -185,7 +218,9 @@ class CitationRenderer:
         if citation.kind == CitationKind.QUOTE:
             testimony = citation.testimony
             quote = "\n> ".join(testimony.redacted_quote.strip().splitlines())  # type: ignore[union-attr]
-            return f"\n> {quote}\n>\n> — {testimony.attribution()}\n"  # type: ignore[union-attr]
+            supported = self._supported(citation)
+            tail = f"\n{supported}\n" if supported else ""
+            return f"\n> {quote}\n>\n> — {testimony.attribution()}\n{tail}"  # type: ignore[union-attr]
         result = self._result(citation)
         if result is None:
             return ""
