@@ -41,3 +41,22 @@ def test_loading_twice_neither_duplicates_nor_loses_user_changes():
     assert _counts() == (before[0] + 1, *before[1:])
     city.refresh_from_db()
     assert city.public_description == "Edited by a user"
+
+
+def test_demo_accountability_has_the_2020_recommendations_and_a_mesa_verde_plan():
+    from accountability.models import ActionPlan, OfficialResponse, Recommendation
+
+    call_command("seed_demo")
+    assert Recommendation.objects.filter(cycle__number=3).count() == 347
+    assert not Recommendation.objects.filter(cycle__number=1).exists()  # left to import
+    assert ReviewCycle.objects.filter(number__in=[1, 3], is_current=False).count() == 2
+    plan = ActionPlan.objects.get(city__slug="mesa-verde-nm")
+    assert plan.recommendation.paragraph == "26.295"
+    assert plan.actions.count() == 2
+    assert OfficialResponse.objects.filter(plan=plan, kind="commitment").count() == 1
+    assert not ActionPlan.objects.filter(city__slug="harbor-falls-wa").exists()
+
+    call_command("seed_demo")
+    assert Recommendation.objects.count() == 347
+    assert ActionPlan.objects.count() == 1
+    assert OfficialResponse.objects.count() == 1
