@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from accountability import upr_import
@@ -155,7 +156,7 @@ class TakeUpForm(forms.Form):
 
 class PlanForm(_CrispyForm):
     summary = forms.CharField(
-        label=ActionPlan._meta.get_field("summary").verbose_name,
+        label=capfirst(ActionPlan._meta.get_field("summary").verbose_name),
         help_text=ActionPlan._meta.get_field("summary").help_text,
         max_length=2000,
         required=False,
@@ -171,12 +172,12 @@ class ActionForm(_CrispyForm):
         help_text=_("What will be done. Shown on the public scorecard."),
     )
     responsible = forms.CharField(
-        label=Action._meta.get_field("responsible").verbose_name,
+        label=capfirst(Action._meta.get_field("responsible").verbose_name),
         help_text=Action._meta.get_field("responsible").help_text,
         max_length=200,
     )
     target = forms.CharField(
-        label=Action._meta.get_field("target").verbose_name,
+        label=capfirst(Action._meta.get_field("target").verbose_name),
         help_text=Action._meta.get_field("target").help_text,
         max_length=500,
     )

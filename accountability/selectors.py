@@ -192,6 +192,13 @@ class CityActivity:
         return self.testimonies is None
 
 
+# Evidence that may count in public: the city's own recommendations, and testimony that
+# is reviewed and whose consent stands.
+_PUBLIC_EVIDENCE = Q(local_recommendation__isnull=False) | Q(
+    testimony__review_status="reviewed", testimony__consent_withdrawn_at__isnull=True
+)
+
+
 def recommendation_city_activity(*, recommendation: Recommendation) -> list[CityActivity]:
     """Per city: its plan for this recommendation and how much local evidence it linked.
 
@@ -214,13 +221,7 @@ def recommendation_city_activity(*, recommendation: Recommendation) -> list[City
         )
     links = (
         EvidenceLink.objects.filter(recommendation=recommendation, status=LinkStatus.CONFIRMED)
-        .filter(
-            Q(local_recommendation__isnull=False)
-            | Q(
-                testimony__review_status="reviewed",
-                testimony__consent_withdrawn_at__isnull=True,
-            )
-        )
+        .filter(_PUBLIC_EVIDENCE)
         .values("city_id")
         .annotate(
             n_testimony=Count("id", filter=Q(testimony__isnull=False)),
@@ -726,6 +727,7 @@ def handout_for_city(*, city: City) -> Handout:
     }
     linked = (
         EvidenceLink.objects.filter(city=city, status=LinkStatus.CONFIRMED)
+        .filter(_PUBLIC_EVIDENCE)
         .values("recommendation_id")
         .annotate(n=Count("id"))
         .order_by("-n")
@@ -733,7 +735,9 @@ def handout_for_city(*, city: City) -> Handout:
     ordered = list(plans.keys()) + [
         row["recommendation_id"] for row in linked if row["recommendation_id"] not in plans
     ]
-    recommendations = Recommendation.objects.in_bulk(ordered[:HANDOUT_MAX_ITEMS])
+    recommendations = Recommendation.objects.select_related("cycle").in_bulk(
+        ordered[:HANDOUT_MAX_ITEMS]
+    )
     items = []
     for rec_id in ordered[:HANDOUT_MAX_ITEMS]:
         plan = plans.get(rec_id)

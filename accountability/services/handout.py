@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
@@ -31,6 +32,7 @@ def handout_html(*, city: City, language: str) -> str:
                 "city": city,
                 "language": language,
                 "today": timezone.localdate(),
+                "site_url": settings.SITE_URL,
             },
         )
 

@@ -142,24 +142,43 @@ def local_recommendation_delete(*, actor: User, local: LocalRecommendation) -> N
 
 
 _ITEM = re.compile(r"^\s*(?:[-*+]|\d+[.)])\s+(?P<text>.+)$")
+_HEADING = re.compile(r"^\s{0,3}#{1,6}\s")
 _CITATION = re.compile(r"\s*\[\[cite:[0-9a-z]+\]\]")
+# "Draft from evidence" leaves bracketed placeholders for the team to replace.
+_PLACEHOLDER = re.compile(r"^\[.*\]$", re.S)
 
 
 def recommendation_items(markdown_text: str) -> list[str]:
-    """The list items of a report's recommendations section (bullets or numbers), or its
-    paragraphs when it has no list. Headings are left out."""
+    """The items of a report's recommendations section: its list items (bullets or
+    numbers, wrapped lines joined), or its paragraphs when it has no list. Headings and
+    unreplaced placeholders are left out."""
+    lines = [
+        line for line in _CITATION.sub("", markdown_text).splitlines() if not _HEADING.match(line)
+    ]
     items: list[str] = []
-    markdown_text = _CITATION.sub("", markdown_text)
-    for line in markdown_text.splitlines():
+    paragraphs: list[str] = []
+    current: list[str] = []
+    in_item = False
+    for line in lines:
         match = _ITEM.match(line)
         if match:
             items.append(match.group("text").strip())
-        elif items and line.startswith(("  ", "\t")) and line.strip():
+            in_item = True
+        elif not line.strip():
+            in_item = False
+            if current:
+                paragraphs.append(" ".join(current))
+                current = []
+        elif in_item:
             items[-1] = f"{items[-1]} {line.strip()}"
-    if items:
-        return [i for i in items if i]
-    paragraphs = [p.strip() for p in re.split(r"\n\s*\n", markdown_text)]
-    return [" ".join(p.split()) for p in paragraphs if p and not p.startswith("#")]
+        else:
+            current.append(line.strip())
+    if current:
+        paragraphs.append(" ".join(current))
+    if not items:
+        items = paragraphs
+    cleaned = [" ".join(item.split()) for item in items]
+    return [item for item in cleaned if item and not _PLACEHOLDER.match(item)]
 
 
 @transaction.atomic

@@ -54,7 +54,7 @@ def response_link_create(
     """
     if action is not None and action.plan_id != plan.id:
         raise ValueError("action of another plan")
-    days = valid_days or settings.RESPONSE_LINK_TTL_DAYS
+    days = settings.RESPONSE_LINK_TTL_DAYS if valid_days is None else valid_days
     if not 1 <= days <= 90:
         raise ValidationError(_("A link can be valid for 1 to 90 days."))
     link = ResponseLink(
@@ -240,7 +240,14 @@ def action_reminders_send(*, today: datetime.date | None = None) -> int:
                 continue
             with translation.override(settings.LANGUAGE_CODE):
                 subject, body = _reminder_text(action, kind, today)
-            send_mail(subject, body, None, recipients)
+            try:
+                send_mail(subject, body, None, recipients)
+            except Exception as exc:
+                # One failing send must not hold back the other cities' reminders: roll
+                # this one back (it is retried tomorrow) and carry on.
+                logger.warning("action reminder not sent: %s", type(exc).__name__)
+                transaction.set_rollback(True)
+                continue
             sent += len(recipients)
     logger.info("action reminders: %s emails", sent)
     return sent

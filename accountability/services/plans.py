@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -96,6 +97,7 @@ def plan_delete(*, actor: User, plan: ActionPlan) -> None:
     if plan.official_responses.exists():
         raise ValidationError(_("An official has responded on this plan, so it can't be deleted."))
     city, label, uuid = plan.city, plan.title, str(plan.uuid)
+    _delete_evidence_on_commit(ProgressUpdate.objects.filter(action__plan=plan))
     plan.delete()
     audit_record(
         actor=actor,
@@ -104,6 +106,14 @@ def plan_delete(*, actor: User, plan: ActionPlan) -> None:
         target_label=label,
         details={"plan": uuid},
     )
+
+
+def _delete_evidence_on_commit(updates: QuerySet[ProgressUpdate]) -> None:
+    """Evidence files of progress updates about to be deleted go once the deletion commits."""
+    storage = ProgressUpdate._meta.get_field("evidence_file").storage  # type: ignore[union-attr]
+    names = list(updates.exclude(evidence_file="").values_list("evidence_file", flat=True))
+    if names:
+        transaction.on_commit(lambda: [storage.delete(name) for name in names])
 
 
 def _apply(
@@ -150,6 +160,7 @@ def action_delete(*, actor: User, action: Action) -> None:
             _("An official has responded on this action, so it can't be deleted.")
         )
     plan, uuid = action.plan, str(action.uuid)
+    _delete_evidence_on_commit(ProgressUpdate.objects.filter(action=action))
     action.delete()
     _plan_audit(actor=actor, action=AuditAction.ACTION_DELETED, plan=plan, details={"action": uuid})
 
@@ -216,6 +227,8 @@ def progress_add(
         raise ValidationError(_("Give both an indicator and its value, or neither."))
     if reported_on > timezone.localdate():
         raise ValidationError(_("The date can't be in the future."))
+    if status and status not in ActionStatus.values:
+        raise ValidationError(_("Unknown status."))
     update = ProgressUpdate(
         city=action.city,
         action=action,
@@ -230,14 +243,24 @@ def progress_add(
         evidence_file_check(evidence_file)
         update.evidence_filename = os.path.basename(evidence_file.name or "evidence")[:200]
     update.full_clean(exclude=["evidence_file"])
+    stored = ""
     if evidence_file is not None:
         # Stored under a random name: the original one is kept apart for the download.
         extension = os.path.splitext(evidence_file.name or "")[1].lower()
         update.evidence_file.save(f"{update.uuid}{extension}", evidence_file, save=False)
-    update.save()
-    details: dict[str, Any] = {"action": str(action.uuid), "update": str(update.uuid)}
-    if status and status != action.status:
-        action_save(actor=actor, plan=action.plan, action=action, fields={"status": status})
-        details["status"] = status
-    _plan_audit(actor=actor, action=AuditAction.PROGRESS_ADDED, plan=action.plan, details=details)
+        stored = update.evidence_file.name
+    try:
+        update.save()
+        details: dict[str, Any] = {"action": str(action.uuid), "update": str(update.uuid)}
+        if status and status != action.status:
+            action_save(actor=actor, plan=action.plan, action=action, fields={"status": status})
+            details["status"] = status
+        _plan_audit(
+            actor=actor, action=AuditAction.PROGRESS_ADDED, plan=action.plan, details=details
+        )
+    except Exception:
+        # Nothing is recorded, so the stored file must not stay behind.
+        if stored:
+            update.evidence_file.storage.delete(stored)
+        raise
     return update

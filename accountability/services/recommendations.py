@@ -42,9 +42,10 @@ _IMPORTED_FIELDS = (
     "source_format",
     "source_themes",
     "action_category",
-    "source_document",
     "position",
 )
+# The source document is set when a recommendation is created; a later import of the same
+# recommendation (the same file under another name, say) doesn't make it "changed".
 
 
 def default_source_document(*, result: upr_import.ParseResult, filename: str) -> str:
@@ -256,8 +257,8 @@ def recommendations_apply(*, actor: User, batch: RecommendationImport) -> Recomm
             unchanged += 1
             touched.append(current.id)
         else:
-            for name, value in values.items():
-                setattr(current, name, value)
+            for name in _IMPORTED_FIELDS:
+                setattr(current, name, values[name])
             current.import_batch = batch
             current.full_clean(exclude=["search_document"])
             current.save()

@@ -344,17 +344,6 @@ def test_a_changed_text_updates_that_recommendation_only(coordinator, cycle3):
     )
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: a paragraph-numbered list's default source_document is its filename, and "
-        "source_document is one of the compared fields (_IMPORTED_FIELDS), so the same file "
-        "uploaded under another name (a browser's 'file (1).csv') is previewed as 347 "
-        "changed and applying it rewrites every row. Fix: when no source_document is given, "
-        "keep an existing recommendation's source_document (or leave source_document out of "
-        "_is_same), so only the UN content decides 'changed'."
-    ),
-)
 def test_the_same_file_under_another_name_changes_nothing(coordinator, cycle3):
     imported(coordinator, cycle3, CYCLE3_BYTES)
     before = snapshot(cycle3)

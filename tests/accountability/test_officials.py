@@ -91,15 +91,6 @@ def test_a_validity_outside_1_to_90_days_is_refused(world, plan, days):
     assert not events("response_link.created")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: response_link_create computes `days = valid_days or RESPONSE_LINK_TTL_DAYS`, "
-        "so valid_days=0 is taken as 'not given' and silently becomes a 30-day link instead "
-        "of being refused. Fix: `days = settings.RESPONSE_LINK_TTL_DAYS if valid_days is "
-        "None else valid_days`."
-    ),
-)
 def test_zero_days_is_refused(world, plan):
     with pytest.raises(ValidationError, match="1 to 90 days"):
         create(world, plan, valid_days=0)

@@ -289,18 +289,6 @@ def test_deleting_an_action(world, action):
     assert event.details == {"action": uuid}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: created_by on Action, ActionPlan and LocalRecommendation is null=True "
-        "(on_delete=SET_NULL) but not blank=True, and action_save / plan_update / "
-        "local_recommendation_save call full_clean(): once the creator's account is deleted "
-        "(or for any row created without a creator), the row can never be edited again "
-        "('created_by: This field cannot be blank'), and progress_add with a status change "
-        "fails too. Fix: add blank=True to those created_by fields (a migration with no SQL), "
-        "or exclude created_by from full_clean."
-    ),
-)
 @pytest.mark.parametrize("edit", ["action", "plan", "local", "progress_status"])
 def test_rows_stay_editable_after_their_creator_is_deleted(world, edit):
     creator = world.a.organizer
@@ -566,18 +554,6 @@ def test_evidence_files_of_the_wrong_type_or_size_are_refused(world, action, nam
     assert not events("progress.added")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: progress_add stores the evidence file before the rest can fail (the status "
-        "change through action_save validates afterwards); the transaction rolls the row "
-        "back but the file stays in private storage, unreferenced. The project's convention "
-        "(consultations.services.attachments) deletes the file when the row can't be "
-        "written. Fix: validate the status before saving the file, and wrap the rest in "
-        "try/except that deletes the stored name (or delete it with transaction.on_commit "
-        "only on success / a rollback hook)."
-    ),
-)
 def test_a_refused_progress_update_leaves_no_file_behind(world, action):
     before = private_files()
     upload = SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 minutes")
@@ -589,16 +565,6 @@ def test_a_refused_progress_update_leaves_no_file_behind(world, action):
     assert private_files() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: plan_delete and action_delete delete progress updates by cascade, but their "
-        "evidence files stay in private storage forever (Django never deletes files with "
-        "rows). consultations.services.attachments.attachment_delete removes the file on "
-        "commit. Fix: collect the evidence_file names of the plan's / action's updates "
-        "before deleting and remove them with transaction.on_commit(storage.delete)."
-    ),
-)
 @pytest.mark.parametrize("what", ["plan", "action"])
 def test_deleting_a_plan_or_action_deletes_its_evidence_files(world, action, committed, what):
     update = add(world, action, evidence_file=SimpleUploadedFile("scan.png", b"png"))
@@ -714,15 +680,6 @@ def test_an_empty_recommendations_section_is_refused(world):
     assert not LocalRecommendation.objects.exists()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: recommendation_items() (services/links.py) drops every paragraph that starts "
-        "with '#', so a heading written directly above its text ('## Housing\\nFund right to "
-        "counsel.', valid Markdown: a heading is one line) loses the recommendation with it. "
-        "Fix: remove heading lines first, then split the rest into paragraphs."
-    ),
-)
 def test_a_heading_directly_above_a_paragraph_keeps_the_paragraph(world):
     report = report_with(
         world,
@@ -737,16 +694,6 @@ def test_a_heading_directly_above_a_paragraph_keeps_the_paragraph(world):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: recommendation_items() only joins continuation lines that are indented, so a "
-        "hard-wrapped list item ('- Fund right to counsel\\nfor every tenant', a lazy "
-        "continuation line in Markdown) is cut at the first line break and the rest is lost "
-        "silently. Fix: append any non-blank, non-item, non-heading line that follows an item "
-        "to that item."
-    ),
-)
 def test_a_wrapped_list_item_keeps_its_second_line(world):
     report = report_with(world, "- Fund right to counsel\nfor every tenant\n- Publish stop data\n")
 

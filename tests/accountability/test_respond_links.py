@@ -221,6 +221,15 @@ def test_posting_publishes_the_response_once(world, client, link):
     assert AuditEvent.objects.filter(action=AuditAction.OFFICIAL_RESPONDED).count() == 1
 
 
+def test_the_officials_words_are_shown_as_text_not_markup(world, client, link):
+    words = '<script>alert("x")</script><a href="https://evil.example">Click</a> We will act.'
+    assert client.post(respond_url(link), answer(text=words)).status_code == 200
+    public = client.get(reverse("public:city", args=[world.a.city.slug])).content.decode()
+    assert "&lt;script&gt;alert(" in public
+    assert '<script>alert("x")' not in public
+    assert 'href="https://evil.example"' not in public
+
+
 @pytest.mark.parametrize(
     ("data", "field"),
     [

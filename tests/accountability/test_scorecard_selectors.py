@@ -449,17 +449,6 @@ def test_an_empty_handout(world):
     assert (handout.items, handout.more, handout.official_commitments) == ([], 0, [])
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: handout_for_city counts every confirmed evidence link, including links to "
-        "draft (unreviewed) testimony and to testimony whose consent was withdrawn, so such "
-        "testimony still puts a recommendation on the city's public handout. "
-        "recommendation_city_activity filters these out. Fix: filter the `linked` query with "
-        "Q(local_recommendation__isnull=False) | Q(testimony__review_status='reviewed', "
-        "testimony__consent_withdrawn_at__isnull=True), as recommendation_city_activity does."
-    ),
-)
 @pytest.mark.parametrize("which", ["draft", "withdrawn"])
 def test_uncountable_testimony_does_not_put_a_recommendation_on_the_handout(world, which):
     rec = RecommendationFactory(text="Supported only by testimony that can't be used")

@@ -795,18 +795,6 @@ def test_a_plan_an_official_responded_on_cant_be_deleted(world, login, mine):
     assert state() == before
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "BUG: ActionPlan/Action/LocalRecommendation.created_by are null=True with "
-        "on_delete=SET_NULL but not blank=True, and the services call full_clean() on "
-        "every save, so once the author's account is deleted the row can't be edited: "
-        "plan_edit and local_edit answer 500 (ValidationError {'created_by': ['This field "
-        "cannot be blank.']}), action_edit and a progress update that changes the "
-        "action's status answer 422 with that message. Fix: blank=True on those "
-        "created_by fields (or full_clean(exclude=['created_by']) in the services)."
-    ),
-)
 @pytest.mark.parametrize("name", ["plan_edit", "action_edit", "progress_add", "local_edit"])
 def test_rows_whose_author_left_can_still_be_edited(world, login, mine, name):
     """The author's account is deleted (created_by is SET_NULL): the team keeps working."""
@@ -1089,6 +1077,19 @@ def test_an_inconsistent_progress_update_is_422(world, login, mine, overrides, f
     response = client.post(object_urls(mine)["progress_add"], progress_data(**overrides))
     assert response.status_code == 422
     assert response.context["form"].errors[field] == [message]
+    assert state() == before
+
+
+@pytest.mark.parametrize(
+    "url", ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>", "not a url"]
+)
+def test_an_evidence_link_must_be_a_web_address(world, login, mine, url):
+    """The link is shown on the public scorecard as an href: nothing but http(s)."""
+    client = login(world.a.organizer)
+    before = state()
+    response = client.post(object_urls(mine)["progress_add"], progress_data(evidence_url=url))
+    assert response.status_code == 422
+    assert "evidence_url" in response.context["form"].errors
     assert state() == before
 
 

@@ -318,6 +318,8 @@ SUMMARY_REMINDER_DAYS = sorted(
 ACTION_DUE_SOON_DAYS = env.number("ACTION_DUE_SOON_DAYS", 7, minimum=1)
 # How long an official's response link works, and how often one address may use links.
 RESPONSE_LINK_TTL_DAYS = env.number("RESPONSE_LINK_TTL_DAYS", 30, minimum=1)
+if RESPONSE_LINK_TTL_DAYS > 90:
+    raise EnvError("RESPONSE_LINK_TTL_DAYS must be at most 90 (days).")
 RESPONSE_LINK_RATE_LIMIT = env.number("RESPONSE_LINK_RATE_LIMIT", 20, minimum=1)
 RESPONSE_LINK_RATE_LIMIT_WINDOW = 10 * 60
 
