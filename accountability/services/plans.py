@@ -110,10 +110,15 @@ def plan_delete(*, actor: User, plan: ActionPlan) -> None:
 
 def _delete_evidence_on_commit(updates: QuerySet[ProgressUpdate]) -> None:
     """Evidence files of progress updates about to be deleted go once the deletion commits."""
-    storage = ProgressUpdate._meta.get_field("evidence_file").storage  # type: ignore[union-attr]
+    storage = ProgressUpdate._meta.get_field("evidence_file").storage
     names = list(updates.exclude(evidence_file="").values_list("evidence_file", flat=True))
+
+    def delete() -> None:
+        for name in names:
+            storage.delete(name)
+
     if names:
-        transaction.on_commit(lambda: [storage.delete(name) for name in names])
+        transaction.on_commit(delete)
 
 
 def _apply(
@@ -248,7 +253,7 @@ def progress_add(
         # Stored under a random name: the original one is kept apart for the download.
         extension = os.path.splitext(evidence_file.name or "")[1].lower()
         update.evidence_file.save(f"{update.uuid}{extension}", evidence_file, save=False)
-        stored = update.evidence_file.name
+        stored = update.evidence_file.name or ""
     try:
         update.save()
         details: dict[str, Any] = {"action": str(action.uuid), "update": str(update.uuid)}

@@ -50,6 +50,24 @@ def _ctx(access: CityAccess, **extra: Any) -> dict[str, Any]:
     return {"access": access, "city": access.city, **extra}
 
 
+def _confirm(request: HttpRequest, access: CityAccess, **context: Any) -> HttpResponse:
+    """The confirmation page a destructive action shows on GET (title, body, button,
+    cancel_url, optional quote); its form POSTs back to the same URL."""
+    return render(
+        request, "accountability/confirm.html", _ctx(access, form=ConfirmForm(), **context)
+    )
+
+
+def _form_page(request: HttpRequest, access: CityAccess, **context: Any) -> HttpResponse:
+    """A form page (title, form, cancel_url, …): 422 when a POST didn't validate."""
+    return render(
+        request,
+        "accountability/form.html",
+        _ctx(access, **context),
+        status=422 if request.method == "POST" else 200,
+    )
+
+
 # --------------------------------------------------------------------------- overview
 
 
@@ -193,20 +211,16 @@ def plan_delete(request: HttpRequest, access: CityAccess, plan_uuid: str) -> Htt
             return _plan_redirect(plan)
         messages.success(request, _("The plan was deleted."))
         return redirect("accountability:index", city_uuid=access.city.uuid)
-    return render(
+    return _confirm(
         request,
-        "accountability/confirm.html",
-        _ctx(
-            access,
-            title=_("Delete this plan?"),
-            body=_(
-                "Its actions, indicators and progress updates are deleted too, and it leaves "
-                "the public scorecard. The activity log keeps a record."
-            ),
-            button=_("Delete the plan"),
-            cancel_url=plan_url(plan),
-            form=ConfirmForm(),
+        access,
+        title=_("Delete this plan?"),
+        body=_(
+            "Its actions, indicators and progress updates are deleted too, and it leaves "
+            "the public scorecard. The activity log keeps a record."
         ),
+        button=_("Delete the plan"),
+        cancel_url=plan_url(plan),
     )
 
 
@@ -232,11 +246,8 @@ def action_create(request: HttpRequest, access: CityAccess, plan_uuid: str) -> H
         else:
             messages.success(request, _("Action added."))
             return _plan_redirect(plan)
-    return render(
-        request,
-        "accountability/form.html",
-        _ctx(access, plan=plan, form=form, title=_("Add an action"), cancel_url=plan_url(plan)),
-        status=422 if request.method == "POST" else 200,
+    return _form_page(
+        request, access, plan=plan, form=form, title=_("Add an action"), cancel_url=plan_url(plan)
     )
 
 
@@ -259,17 +270,13 @@ def action_edit(request: HttpRequest, access: CityAccess, action_uuid: str) -> H
         else:
             messages.success(request, _("Saved."))
             return _plan_redirect(action.plan)
-    return render(
+    return _form_page(
         request,
-        "accountability/form.html",
-        _ctx(
-            access,
-            plan=action.plan,
-            form=form,
-            title=_("Edit the action"),
-            cancel_url=plan_url(action.plan),
-        ),
-        status=422 if request.method == "POST" else 200,
+        access,
+        plan=action.plan,
+        form=form,
+        title=_("Edit the action"),
+        cancel_url=plan_url(action.plan),
     )
 
 
@@ -285,18 +292,14 @@ def action_delete(request: HttpRequest, access: CityAccess, action_uuid: str) ->
         else:
             messages.success(request, _("The action was deleted."))
         return _plan_redirect(action.plan)
-    return render(
+    return _confirm(
         request,
-        "accountability/confirm.html",
-        _ctx(
-            access,
-            title=_("Delete this action?"),
-            body=_("Its indicators and progress updates are deleted too."),
-            quote=action.description,
-            button=_("Delete the action"),
-            cancel_url=plan_url(action.plan),
-            form=ConfirmForm(),
-        ),
+        access,
+        title=_("Delete this action?"),
+        body=_("Its indicators and progress updates are deleted too."),
+        quote=action.description,
+        button=_("Delete the action"),
+        cancel_url=plan_url(action.plan),
     )
 
 
@@ -335,18 +338,14 @@ def _indicator_form(
         else:
             messages.success(request, _("Indicator saved."))
             return _plan_redirect(action.plan)
-    return render(
+    return _form_page(
         request,
-        "accountability/form.html",
-        _ctx(
-            access,
-            plan=action.plan,
-            action=action,
-            form=form,
-            title=_("Edit the indicator") if indicator else _("Add an indicator"),
-            cancel_url=plan_url(action.plan),
-        ),
-        status=422 if request.method == "POST" else 200,
+        access,
+        plan=action.plan,
+        action=action,
+        form=form,
+        title=_("Edit the indicator") if indicator else _("Add an indicator"),
+        cancel_url=plan_url(action.plan),
     )
 
 
@@ -359,18 +358,14 @@ def indicator_delete(request: HttpRequest, access: CityAccess, indicator_uuid: s
         services.indicator_delete(actor=request.user, indicator=indicator)  # type: ignore[arg-type]
         messages.success(request, _("The indicator was deleted."))
         return _plan_redirect(plan)
-    return render(
+    return _confirm(
         request,
-        "accountability/confirm.html",
-        _ctx(
-            access,
-            title=_("Delete this indicator?"),
-            body=_("Its readings are removed from the progress updates, which stay."),
-            quote=indicator.name,
-            button=_("Delete the indicator"),
-            cancel_url=plan_url(plan),
-            form=ConfirmForm(),
-        ),
+        access,
+        title=_("Delete this indicator?"),
+        body=_("Its readings are removed from the progress updates, which stay."),
+        quote=indicator.name,
+        button=_("Delete the indicator"),
+        cancel_url=plan_url(plan),
     )
 
 
@@ -402,19 +397,15 @@ def progress_add(request: HttpRequest, access: CityAccess, action_uuid: str) -> 
         else:
             messages.success(request, _("Progress update added."))
             return _plan_redirect(action.plan)
-    return render(
+    return _form_page(
         request,
-        "accountability/form.html",
-        _ctx(
-            access,
-            plan=action.plan,
-            action=action,
-            form=form,
-            title=_("Add a progress update"),
-            cancel_url=plan_url(action.plan),
-            multipart=True,
-        ),
-        status=422 if request.method == "POST" else 200,
+        access,
+        plan=action.plan,
+        action=action,
+        form=form,
+        title=_("Add a progress update"),
+        cancel_url=plan_url(action.plan),
+        multipart=True,
     )
 
 
@@ -451,17 +442,13 @@ def response_link_create(request: HttpRequest, access: CityAccess, plan_uuid: st
     plan = selectors.plan_get_for_city(city=access.city, plan_uuid=plan_uuid)
     form = ResponseLinkForm(request.POST, plan=plan)
     if not form.is_valid():
-        return render(
+        return _form_page(
             request,
-            "accountability/form.html",
-            _ctx(
-                access,
-                plan=plan,
-                form=form,
-                title=_("Create a response link"),
-                cancel_url=plan_url(plan),
-            ),
-            status=422,
+            access,
+            plan=plan,
+            form=form,
+            title=_("Create a response link"),
+            cancel_url=plan_url(plan),
         )
     d = form.cleaned_data
     services.response_link_create(
@@ -487,18 +474,14 @@ def response_link_revoke(request: HttpRequest, access: CityAccess, link_uuid: st
         services.response_link_revoke(actor=request.user, link=link)  # type: ignore[arg-type]
         messages.success(request, _("The link no longer works."))
         return _plan_redirect(link.plan)
-    return render(
+    return _confirm(
         request,
-        "accountability/confirm.html",
-        _ctx(
-            access,
-            title=_("Revoke this link?"),
-            body=_("The official will no longer be able to respond through it."),
-            quote=str(link),
-            button=_("Revoke the link"),
-            cancel_url=plan_url(link.plan),
-            form=ConfirmForm(),
-        ),
+        access,
+        title=_("Revoke this link?"),
+        body=_("The official will no longer be able to respond through it."),
+        quote=str(link),
+        button=_("Revoke the link"),
+        cancel_url=plan_url(link.plan),
     )
 
 
@@ -519,18 +502,14 @@ def official_response_hide(
         )
         messages.success(request, _("The response is hidden from the public scorecard."))
         return _plan_redirect(response.plan)
-    return render(
+    return _form_page(
         request,
-        "accountability/form.html",
-        _ctx(
-            access,
-            plan=response.plan,
-            form=form,
-            title=_("Hide this response from the scorecard?"),
-            quote=response.text,
-            cancel_url=plan_url(response.plan),
-        ),
-        status=422 if request.method == "POST" else 200,
+        access,
+        plan=response.plan,
+        form=form,
+        title=_("Hide this response from the scorecard?"),
+        quote=response.text,
+        cancel_url=plan_url(response.plan),
     )
 
 
@@ -556,16 +535,12 @@ def local_create(request: HttpRequest, access: CityAccess) -> HttpResponse:
             themes=form.cleaned_data["themes"],
         )
         return redirect("accountability:local", city_uuid=access.city.uuid, local_uuid=local.uuid)
-    return render(
+    return _form_page(
         request,
-        "accountability/form.html",
-        _ctx(
-            access,
-            form=form,
-            title=_("Add one of your recommendations"),
-            cancel_url=_index_url(access),
-        ),
-        status=422 if request.method == "POST" else 200,
+        access,
+        form=form,
+        title=_("Add one of your recommendations"),
+        cancel_url=_index_url(access),
     )
 
 
@@ -641,11 +616,12 @@ def local_edit(request: HttpRequest, access: CityAccess, local_uuid: str) -> Htt
         )
         messages.success(request, _("Saved."))
         return redirect("accountability:local", city_uuid=access.city.uuid, local_uuid=local.uuid)
-    return render(
+    return _form_page(
         request,
-        "accountability/form.html",
-        _ctx(access, form=form, title=_("Edit the recommendation"), cancel_url=_index_url(access)),
-        status=422 if request.method == "POST" else 200,
+        access,
+        form=form,
+        title=_("Edit the recommendation"),
+        cancel_url=_index_url(access),
     )
 
 
@@ -663,18 +639,14 @@ def local_delete(request: HttpRequest, access: CityAccess, local_uuid: str) -> H
             )
         messages.success(request, _("The recommendation was deleted."))
         return redirect("accountability:index", city_uuid=access.city.uuid)
-    return render(
+    return _confirm(
         request,
-        "accountability/confirm.html",
-        _ctx(
-            access,
-            title=_("Delete this recommendation?"),
-            body=_("Its links to UN recommendations are deleted too."),
-            quote=local.text,
-            button=_("Delete the recommendation"),
-            cancel_url=_index_url(access),
-            form=ConfirmForm(),
-        ),
+        access,
+        title=_("Delete this recommendation?"),
+        body=_("Its links to UN recommendations are deleted too."),
+        quote=local.text,
+        button=_("Delete the recommendation"),
+        cancel_url=_index_url(access),
     )
 
 
