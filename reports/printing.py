@@ -90,8 +90,9 @@ class CitationRenderer:
         self._supports: dict[int, list[Any]] | None = None
 
     def _supported(self, citation: Citation) -> str:
-        """ "This testimony supports Recommendation 26.142 (United States: Supported)", from
-        the UN recommendations the team confirmed for the quoted testimony (#6)."""
+        """The sentence naming the UN recommendations the team confirmed for the quoted
+        testimony (#6), e.g. "This testimony supports Recommendation 26.142 (United States:
+        Supported)."; empty when there are none."""
         if self._supports is None:
             from accountability.selectors import confirmed_links_for_testimonies
 
