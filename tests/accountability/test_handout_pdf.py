@@ -125,8 +125,8 @@ def test_the_spanish_handout_fits_on_one_page(full_city):
         spanish_date = formats.date_format(timezone.localdate(), "DATE_FORMAT")
     assert " de " in spanish_date
     assert spanish_date in text
-    # TODO: the handout's own strings have no Spanish translation yet (locale/es has no
-    # "UN recommendations for …"); once they do, assert e.g. "Recomendaciones" here.
+    assert "Recomendaciones de la ONU para Alphaville" in " ".join(text.split())
+    assert "UN recommendations for" not in text
 
 
 @pytest.mark.parametrize("language", ["en", "es"])
