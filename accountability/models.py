@@ -35,6 +35,22 @@ def reports_storage() -> Storage:
     return storages["reports"]
 
 
+def _exactly_one(a: str, b: str, *, name: str) -> models.CheckConstraint:
+    """Exactly one of two nullable foreign keys is set."""
+    return models.CheckConstraint(
+        condition=(Q(**{f"{a}__isnull": False}) & Q(**{f"{b}__isnull": True}))
+        | (Q(**{f"{a}__isnull": True}) & Q(**{f"{b}__isnull": False})),
+        name=name,
+    )
+
+
+def _unique_when_set(fields: list[str], nullable: str, *, name: str) -> models.UniqueConstraint:
+    """`fields` are unique among the rows whose `nullable` foreign key is set."""
+    return models.UniqueConstraint(
+        fields=fields, condition=Q(**{f"{nullable}__isnull": False}), name=name
+    )
+
+
 # --------------------------------------------------------------------------- recommendations
 
 
@@ -272,19 +288,13 @@ class EvidenceLink(models.Model):
     class Meta:
         ordering = ("-decided_at", "-id")
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(testimony__isnull=False) & Q(local_recommendation__isnull=True))
-                | (Q(testimony__isnull=True) & Q(local_recommendation__isnull=False)),
-                name="evidence_link_one_target",
+            _exactly_one("testimony", "local_recommendation", name="evidence_link_one_target"),
+            _unique_when_set(
+                ["recommendation", "testimony"], "testimony", name="evidence_link_unique_testimony"
             ),
-            models.UniqueConstraint(
-                fields=["recommendation", "testimony"],
-                condition=Q(testimony__isnull=False),
-                name="evidence_link_unique_testimony",
-            ),
-            models.UniqueConstraint(
-                fields=["recommendation", "local_recommendation"],
-                condition=Q(local_recommendation__isnull=False),
+            _unique_when_set(
+                ["recommendation", "local_recommendation"],
+                "local_recommendation",
                 name="evidence_link_unique_local",
             ),
         ]
@@ -331,20 +341,14 @@ class ActionPlan(models.Model):
     class Meta:
         ordering = ("created_at", "id")
         constraints = [
-            models.CheckConstraint(
-                condition=(Q(recommendation__isnull=False) & Q(local_recommendation__isnull=True))
-                | (Q(recommendation__isnull=True) & Q(local_recommendation__isnull=False)),
-                name="action_plan_one_target",
-            ),
-            models.UniqueConstraint(
-                fields=["city", "recommendation"],
-                condition=Q(recommendation__isnull=False),
+            _exactly_one("recommendation", "local_recommendation", name="action_plan_one_target"),
+            _unique_when_set(
+                ["city", "recommendation"],
+                "recommendation",
                 name="action_plan_unique_recommendation",
             ),
-            models.UniqueConstraint(
-                fields=["local_recommendation"],
-                condition=Q(local_recommendation__isnull=False),
-                name="action_plan_unique_local",
+            _unique_when_set(
+                ["local_recommendation"], "local_recommendation", name="action_plan_unique_local"
             ),
         ]
 
