@@ -23,6 +23,7 @@ from accountability.models import (
     OfficialResponseKind,
     UNResponse,
 )
+from accountability.selectors import FilterOptions, RecommendationFilters
 from cities.forms import _CrispyForm
 from cities.models import ReviewCycle, Theme
 
@@ -107,18 +108,25 @@ class RecommendationFilterForm(forms.Form):
     )
     state = forms.ChoiceField(label=_("Recommending state"), required=False)
 
-    def __init__(
-        self,
-        *args: Any,
-        cycles: list[tuple[int, str]],
-        themes: list[Theme],
-        states: list[str],
-        **kwargs: Any,
-    ) -> None:
+    def __init__(self, *args: Any, options: FilterOptions, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        cycles, themes, states = options.cycles, options.themes, options.states
         self.fields["cycle"].choices = [("", _("Any cycle")), *cycles]  # type: ignore[attr-defined]
         self.fields["theme"].choices = [("", _("Any theme")), *((t.slug, t.name) for t in themes)]  # type: ignore[attr-defined]
         self.fields["state"].choices = [("", _("Any state")), *((s, s) for s in states)]  # type: ignore[attr-defined]
+
+    def filters(self) -> RecommendationFilters:
+        """What to search for: nothing (everything) when the form is unbound or invalid."""
+        if not self.is_valid():
+            return RecommendationFilters()
+        d = self.cleaned_data
+        return RecommendationFilters(
+            query=d["q"],
+            cycle=d["cycle"],
+            theme=d["theme"],
+            response=d["response"],
+            state=d["state"],
+        )
 
 
 # --------------------------------------------------------------------------- evidence links

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import uuid
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.contrib.postgres.fields import ArrayField
@@ -33,6 +34,17 @@ def private_storage() -> Storage:
 def reports_storage() -> Storage:
     """Handout PDFs sit with the report PDFs (a bucket when REPORTS_S3_BUCKET is set)."""
     return storages["reports"]
+
+
+def _person() -> models.ForeignKey[Any, Any]:
+    """Who did something: kept as null (the row stays editable) if their account goes."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
 
 
 def _exactly_one(a: str, b: str, *, name: str) -> models.CheckConstraint:
@@ -92,17 +104,9 @@ class RecommendationImport(models.Model):
     # What the check found and what applying did: counts, and the row-by-row notes.
     summary = models.JSONField(default=dict, blank=True)
     notes = models.JSONField(default=list, blank=True)
-    uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    uploaded_by = _person()
     created_at = models.DateTimeField(auto_now_add=True)
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    applied_by = _person()
     applied_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -189,9 +193,7 @@ class ThemeMapping(models.Model):
         default=False,
         help_text=_("For themes about international matters with no local counterpart."),
     )
-    updated_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    updated_by = _person()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -228,13 +230,7 @@ class LocalRecommendation(models.Model):
         help_text=_("The portal suggests UN recommendations that share a theme."),
     )
     sort_order = models.PositiveIntegerField(default=0)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = _person()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -276,13 +272,7 @@ class EvidenceLink(models.Model):
     )
     status = models.CharField(max_length=10, choices=LinkStatus.choices)
     suggested = models.BooleanField(default=False)  # picked from the portal's suggestions
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    decided_by = _person()
     decided_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -328,13 +318,7 @@ class ActionPlan(models.Model):
         blank=True,
         help_text=_("Shown on the public scorecard."),
     )
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = _person()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -397,13 +381,7 @@ class Action(models.Model):
         _("status"), max_length=12, choices=ActionStatus.choices, default=ActionStatus.NOT_STARTED
     )
     completed_on = models.DateField(null=True, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = _person()
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -482,13 +460,7 @@ class ProgressUpdate(models.Model):
         blank=True,
     )
     evidence_filename = models.CharField(max_length=200, blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = _person()
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -559,19 +531,11 @@ class ResponseLink(models.Model):
         help_text=_("Shown at the top of the response page."),
     )
     token_nonce = models.CharField(max_length=32, editable=False)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
+    created_by = _person()
     created_at = models.DateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     revoked_at = models.DateTimeField(null=True, blank=True)
-    revoked_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    revoked_by = _person()
     used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
@@ -612,9 +576,7 @@ class OfficialResponse(models.Model):
     submitted_at = models.DateTimeField(default=timezone.now)
     hidden_at = models.DateTimeField(null=True, blank=True)
     hidden_reason = models.CharField(_("reason"), max_length=300, blank=True)
-    hidden_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
+    hidden_by = _person()
 
     class Meta:
         ordering = ("-submitted_at", "-id")

@@ -120,13 +120,13 @@ def _facets(pairs: Iterable[tuple[str, str, int]], total: int) -> list[Facet]:
 def recommendation_facets(*, qs: QuerySet[Recommendation]) -> dict[str, Any]:
     """Counts of the filtered recommendations per response and per portal theme."""
     ids = qs.order_by().values("id")
-    total = Recommendation.objects.filter(id__in=ids).count()
     by_response = dict(
         Recommendation.objects.filter(id__in=ids)
         .values_list("response")
         .annotate(n=Count("id"))
         .values_list("response", "n")
     )
+    total = sum(by_response.values())
     responses = _facets(
         ((r.value, str(r.label), by_response.get(r.value, 0)) for r in UNResponse), total
     )
@@ -579,6 +579,38 @@ class Scorecard:
         return [(p, a) for p in self.plans for a in p.actions if a.overdue]
 
 
+def _plan_card(plan: ActionPlan, today: datetime.date) -> PlanCard:
+    actions = []
+    for action in plan.actions.all():
+        indicators = []
+        for indicator in action.indicators.all():
+            readings = list(indicator.readings.all())
+            latest = readings[-1].value if readings else None
+            indicators.append(
+                IndicatorCard(
+                    indicator=indicator,
+                    readings=readings,
+                    latest=latest,
+                    percent=indicator.progress_percent(latest),
+                )
+            )
+        actions.append(
+            ActionCard(
+                action=action,
+                overdue=action.is_overdue(today),
+                indicators=indicators,
+                updates=list(action.updates.all()),
+            )
+        )
+    return PlanCard(
+        plan=plan,
+        actions=actions,
+        responses=list(plan.visible_responses),  # type: ignore[attr-defined]
+        completed=sum(1 for a in actions if a.action.status == ActionStatus.COMPLETED),
+        overdue=sum(1 for a in actions if a.overdue),
+    )
+
+
 def scorecard(*, city: City, today: datetime.date | None = None) -> Scorecard:
     """The city's plans as the public sees them: actions with status and overdue flags,
     indicators with their readings, progress notes and officials' visible responses.
@@ -586,40 +618,27 @@ def scorecard(*, city: City, today: datetime.date | None = None) -> Scorecard:
     today = today or timezone.localdate()
     card = Scorecard()
     for plan in plan_list_for_city(city=city):
-        actions = []
-        for action in plan.actions.all():
-            indicators = []
-            for indicator in action.indicators.all():
-                readings = list(indicator.readings.all())
-                latest = readings[-1].value if readings else None
-                indicators.append(
-                    IndicatorCard(
-                        indicator=indicator,
-                        readings=readings,
-                        latest=latest,
-                        percent=indicator.progress_percent(latest),
-                    )
-                )
-            actions.append(
-                ActionCard(
-                    action=action,
-                    overdue=action.is_overdue(today),
-                    indicators=indicators,
-                    updates=list(action.updates.all()),
-                )
-            )
-        plan_card = PlanCard(
-            plan=plan,
-            actions=actions,
-            responses=list(plan.visible_responses),  # type: ignore[attr-defined]
-            completed=sum(1 for a in actions if a.action.status == ActionStatus.COMPLETED),
-            overdue=sum(1 for a in actions if a.overdue),
-        )
+        plan_card = _plan_card(plan, today)
         card.plans.append(plan_card)
-        card.actions += len(actions)
+        card.actions += len(plan_card.actions)
         card.completed += plan_card.completed
         card.overdue += plan_card.overdue
     return card
+
+
+def plan_card(*, plan: ActionPlan, today: datetime.date | None = None) -> PlanCard:
+    """One plan's card, read the way the scorecard reads it."""
+    loaded = plan_list_for_city(city=plan.city).get(pk=plan.pk)
+    return _plan_card(loaded, today or timezone.localdate())
+
+
+def plan_recommendation_ids(*, city: City) -> set[int]:
+    """The UN recommendations the city has taken up."""
+    return set(
+        ActionPlan.objects.filter(city=city, recommendation__isnull=False).values_list(
+            "recommendation_id", flat=True
+        )
+    )
 
 
 # --------------------------------------------------------------------------- national comparison

@@ -222,11 +222,14 @@ def action_reminders_send(*, today: datetime.date | None = None) -> int:
         .order_by("due_on", "id")
     )
     sent = 0
+    teams: dict[int, list[str]] = {}
     for action in open_actions:
         kind = ReminderKind.OVERDUE if action.due_on < today else ReminderKind.DUE_SOON
         if ActionReminder.objects.filter(action=action, kind=kind, due_on=action.due_on).exists():
             continue
-        recipients = _team_emails(action.city_id)
+        if action.city_id not in teams:
+            teams[action.city_id] = _team_emails(action.city_id)
+        recipients = teams[action.city_id]
         if not recipients:
             continue
         with transaction.atomic():

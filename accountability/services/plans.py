@@ -24,7 +24,7 @@ from accountability.models import (
     Recommendation,
 )
 from cities.models import AuditAction, City
-from cities.services import audit_record
+from cities.services import _apply_changes, audit_record
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -121,19 +121,6 @@ def _delete_evidence_on_commit(updates: QuerySet[ProgressUpdate]) -> None:
         transaction.on_commit(delete)
 
 
-def _apply(
-    instance: Action | Indicator, fields: dict[str, Any], allowed: frozenset[str]
-) -> list[str]:
-    changed = []
-    for name, value in fields.items():
-        if name not in allowed:
-            raise ValueError(f"{name} can't be changed here")
-        if getattr(instance, name) != value:
-            setattr(instance, name, value)
-            changed.append(name)
-    return changed
-
-
 @transaction.atomic
 def action_save(
     *, actor: User, plan: ActionPlan, fields: dict[str, Any], action: Action | None = None
@@ -142,7 +129,7 @@ def action_save(
     clears that. Audit details name the fields changed, not their text."""
     if action is None:
         action = Action(city=plan.city, plan=plan, created_by=actor)
-    changed = _apply(action, fields, ACTION_EDITABLE)
+    changed = _apply_changes(action, fields, ACTION_EDITABLE)
     if "status" in changed or action.pk is None:
         action.completed_on = (
             timezone.localdate() if action.status == ActionStatus.COMPLETED else None
@@ -177,7 +164,7 @@ def indicator_save(
     """Add an indicator to an action, or edit one."""
     if indicator is None:
         indicator = Indicator(city=action.city, action=action)
-    changed = _apply(indicator, fields, INDICATOR_EDITABLE)
+    changed = _apply_changes(indicator, fields, INDICATOR_EDITABLE)
     indicator.full_clean()
     indicator.save()
     _plan_audit(

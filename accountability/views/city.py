@@ -8,8 +8,9 @@ from typing import Any
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import FileResponse, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,7 +30,6 @@ from accountability.forms import (
     TakeUpForm,
 )
 from accountability.models import Action, ActionPlan, LocalRecommendation
-from accountability.selectors import RecommendationFilters
 from accountability.tokens import response_token
 from cities import selectors as city_selectors
 from cities.forms import add_service_errors
@@ -37,6 +37,8 @@ from cities.models import AuditAction
 from cities.permissions import Capability, CityAccess, city_capability_required
 from cities.services import audit_record
 from consultations.selectors import testimony_get_for_city
+from reports import selectors as report_selectors
+from reports.models import DocumentKind
 from upr_portal.http import upload_limit
 
 PAGE_SIZE = 25
@@ -96,39 +98,19 @@ def index(request: HttpRequest, access: CityAccess) -> HttpResponse:
 @require_GET
 def recommendation_browse(request: HttpRequest, access: CityAccess) -> HttpResponse:
     """Search the UN recommendations to take one up."""
-    options = selectors.recommendation_filter_options()
     form = RecommendationFilterForm(
-        request.GET or None, cycles=options.cycles, themes=options.themes, states=options.states
+        request.GET or None, options=selectors.recommendation_filter_options()
     )
-    filters = RecommendationFilters()
-    if form.is_valid():
-        d = form.cleaned_data
-        filters = RecommendationFilters(
-            query=d["q"],
-            cycle=d["cycle"],
-            theme=d["theme"],
-            response=d["response"],
-            state=d["state"],
-        )
+    filters = form.filters()
     page = Paginator(selectors.recommendation_search(filters=filters), PAGE_SIZE).get_page(
         request.GET.get("page")
     )
-    taken = set(
-        ActionPlan.objects.filter(city=access.city, recommendation__isnull=False).values_list(
-            "recommendation_id", flat=True
-        )
-    )
+    taken = selectors.plan_recommendation_ids(city=access.city)
     return render(
         request,
         "accountability/browse.html",
-        _ctx(access, form=form, page=page, taken=taken, querystring=_querystring(request)),
+        _ctx(access, form=form, page=page, taken=taken),
     )
-
-
-def _querystring(request: HttpRequest) -> str:
-    params = request.GET.copy()
-    params.pop("page", None)
-    return params.urlencode()
 
 
 # --------------------------------------------------------------------------- plans
@@ -165,9 +147,7 @@ def take_up(request: HttpRequest, access: CityAccess) -> HttpResponse:
 @require_GET
 def plan_detail(request: HttpRequest, access: CityAccess, plan_uuid: str) -> HttpResponse:
     plan = selectors.plan_get_for_city(city=access.city, plan_uuid=plan_uuid)
-    card = next(
-        (p for p in selectors.scorecard(city=access.city).plans if p.plan.id == plan.id), None
-    )
+    card = selectors.plan_card(plan=plan)
     links = [(link, response_token(link)) for link in selectors.response_link_list(plan=plan)]
     return render(
         request,
@@ -225,8 +205,6 @@ def plan_delete(request: HttpRequest, access: CityAccess, plan_uuid: str) -> Htt
 
 
 def plan_url(plan: ActionPlan) -> str:
-    from django.urls import reverse
-
     return reverse("accountability:plan", args=[plan.city.uuid, plan.uuid])
 
 
@@ -414,8 +392,6 @@ def progress_add(request: HttpRequest, access: CityAccess, action_uuid: str) -> 
 def evidence_download(request: HttpRequest, access: CityAccess, update_uuid: str) -> FileResponse:
     update = selectors.progress_get_for_city(city=access.city, update_uuid=update_uuid)
     if not update.evidence_file:
-        from django.http import Http404
-
         raise Http404
     audit_record(
         actor=request.user,  # type: ignore[arg-type]
@@ -545,8 +521,6 @@ def local_create(request: HttpRequest, access: CityAccess) -> HttpResponse:
 
 
 def _index_url(access: CityAccess) -> str:
-    from django.urls import reverse
-
     return reverse("accountability:index", args=[access.city.uuid])
 
 
@@ -554,11 +528,9 @@ def _index_url(access: CityAccess) -> str:
 @require_POST
 def local_from_report(request: HttpRequest, access: CityAccess) -> HttpResponse:
     """Copy the items of the current cycle's local report recommendations section."""
-    from reports.models import DocumentKind, Report
-
     cycle = city_selectors.cycle_get_current()
     report = (
-        Report.objects.filter(city=access.city, cycle=cycle, kind=DocumentKind.REPORT).first()
+        report_selectors.report_list_for_city(city=access.city, cycle=cycle)[DocumentKind.REPORT]
         if cycle
         else None
     )

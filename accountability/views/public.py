@@ -12,7 +12,6 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from accountability import selectors, services
 from accountability.forms import OfficialResponseForm, RecommendationFilterForm
-from accountability.selectors import RecommendationFilters
 from accountability.services.handout import HANDOUT_LANGUAGES
 from cities import selectors as city_selectors
 from upr_portal.http import client_ip
@@ -24,24 +23,12 @@ PAGE_SIZE = 25
 @require_GET
 def recommendation_list(request: HttpRequest) -> HttpResponse:
     """Search and filter the UN's recommendations, with counts per theme and response."""
-    options = selectors.recommendation_filter_options()
     form = RecommendationFilterForm(
-        request.GET or None, cycles=options.cycles, themes=options.themes, states=options.states
+        request.GET or None, options=selectors.recommendation_filter_options()
     )
-    filters = RecommendationFilters()
-    if form.is_valid():
-        d = form.cleaned_data
-        filters = RecommendationFilters(
-            query=d["q"],
-            cycle=d["cycle"],
-            theme=d["theme"],
-            response=d["response"],
-            state=d["state"],
-        )
+    filters = form.filters()
     qs = selectors.recommendation_search(filters=filters)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    params = request.GET.copy()
-    params.pop("page", None)
     return render(
         request,
         "accountability/public/list.html",
@@ -50,7 +37,6 @@ def recommendation_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "page": page,
             "facets": selectors.recommendation_facets(qs=qs),
-            "querystring": params.urlencode(),
         },
     )
 
