@@ -2,6 +2,9 @@
 #   make run     start the whole portal (embedded PostgreSQL + Redis unless DATABASE_URL / REDIS_URL are set)
 #   make test    run the test suite against real PostgreSQL and Redis
 #   make lint    ruff (format check + lint) and mypy
+#   make e2e     browser journeys in Debian's Chromium, with an axe-core accessibility scan
+#   make chaos   kill and restart the worker, Redis and PostgreSQL under load
+#   make bench   the performance figures (README "Performance")
 SHELL := /bin/bash
 HOST ?= 127.0.0.1
 PORT ?= 8000
@@ -13,10 +16,10 @@ PY := $(VENV)/bin/python
 export UV_PYTHON_DOWNLOADS := never
 export UV_PROJECT_ENVIRONMENT := $(VENV)
 
-.PHONY: run test lint fmt manage messages lock clean-data help
+.PHONY: run test e2e chaos bench lint fmt manage messages lock clean-data help
 
 help:
-	@echo "make run | make test | make lint | make manage ARGS='shell' | make messages | make lock"
+	@echo "make run | make test | make e2e | make chaos | make bench | make lint | make manage ARGS='shell' | make messages | make lock"
 
 # uv lives in its own small venv so `uv sync` (which makes .venv match uv.lock exactly) never removes it.
 $(UV):
@@ -34,6 +37,20 @@ run: $(VENV)/.synced
 
 test: $(VENV)/.synced
 	@$(PY) -m upr_portal.lib.devstack test -- $(ARGS)
+
+# axe-core comes from npm (pinned in tests/e2e/package-lock.json); Chromium from Debian.
+E2E_NODE := tests/e2e/node_modules/.package-lock.json
+$(E2E_NODE): tests/e2e/package.json tests/e2e/package-lock.json
+	npm ci --prefix tests/e2e --no-audit --no-fund --loglevel=error
+
+e2e: $(VENV)/.synced $(E2E_NODE)
+	@$(PY) -m upr_portal.lib.devstack test -- -m e2e tests/e2e $(ARGS)
+
+chaos: $(VENV)/.synced
+	@$(PY) -m upr_portal.lib.devstack test -- -m chaos tests/chaos $(ARGS)
+
+bench: $(VENV)/.synced
+	@$(PY) -m bench.run $(ARGS)
 
 manage: $(VENV)/.synced
 	@$(PY) -m upr_portal.lib.devstack exec -- $(PY) manage.py $(ARGS)

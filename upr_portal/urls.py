@@ -11,6 +11,8 @@ from upr_portal import views
 admin.site.login = secure_admin_login(admin.site.login)  # type: ignore[method-assign]
 admin.site.site_header = "UPR Cities Portal"
 
+handler500 = "upr_portal.views.server_error"
+
 urlpatterns = [
     path("", public.home, name="home"),
     path("healthz", views.healthz, name="healthz"),

@@ -1,13 +1,15 @@
-"""Project-level views: the health check."""
+"""Project-level views: the health check and the server-error page."""
 
 from __future__ import annotations
 
 import logging
+import sys
 
 import redis
 from django.conf import settings
-from django.db import connection
-from django.http import HttpRequest, JsonResponse
+from django.db import InterfaceError, OperationalError, connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -50,3 +52,20 @@ def healthz(request: HttpRequest) -> JsonResponse:
         {"status": "ok" if healthy else "degraded", "checks": checks},
         status=200 if healthy else 503,
     )
+
+
+# Seconds a client should wait before sending again while the database is unreachable.
+DATABASE_RETRY_AFTER = 5
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """handler500: a lost database connection is a 503 the client may retry (the request's
+    transaction rolled back, and submissions carry ids that make a retry safe); anything
+    else is the plain 500 page. Neither page needs the database."""
+    exc = sys.exc_info()[1]
+    if isinstance(exc, OperationalError | InterfaceError):
+        body = loader.get_template("503.html").render()
+        response = HttpResponse(body, status=503)
+        response["Retry-After"] = str(DATABASE_RETRY_AFTER)
+        return response
+    return HttpResponse(loader.get_template("500.html").render(), status=500)
