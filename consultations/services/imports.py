@@ -42,7 +42,6 @@ logger = logging.getLogger(__name__)
 MAX_IMPORT_ATTEMPTS = 3
 # A running import that hasn't finished well past the task time limit has lost its worker.
 STALE_RUNNING_AFTER = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT * 2)
-STALE_QUEUED_AFTER = timedelta(minutes=2)
 
 
 class DuplicateImport(Exception):
@@ -332,6 +331,7 @@ def imports_requeue_stale() -> list[int]:
         status=ImportStatus.QUEUED, updated_at=now
     )
     lost = ImportBatch.objects.filter(
-        status=ImportStatus.QUEUED, updated_at__lt=now - STALE_QUEUED_AFTER
+        status=ImportStatus.QUEUED,
+        updated_at__lt=now - timedelta(seconds=settings.QUEUED_WORK_REQUEUE_AFTER),
     ).values_list("pk", flat=True)[:100]
     return revived + list(lost)

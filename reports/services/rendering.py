@@ -43,7 +43,6 @@ if TYPE_CHECKING:
 logger = logging.getLogger(__name__)
 
 # A queued job that no worker took within this time lost its publish (Redis was down).
-STALE_QUEUED_AFTER = datetime.timedelta(minutes=2)
 
 
 def stale_running_after() -> datetime.timedelta:
@@ -293,7 +292,8 @@ def render_jobs_requeue() -> list[int]:
         status=RenderStatus.QUEUED, task_id="", updated_at=now
     )
     lost = RenderJob.objects.filter(
-        status=RenderStatus.QUEUED, updated_at__lt=now - STALE_QUEUED_AFTER
+        status=RenderStatus.QUEUED,
+        updated_at__lt=now - datetime.timedelta(seconds=settings.QUEUED_WORK_REQUEUE_AFTER),
     ).values_list("pk", flat=True)[:200]
     ids = revived + [pk for pk in lost if pk not in revived]
     RenderJob.objects.filter(pk__in=ids).update(updated_at=now)

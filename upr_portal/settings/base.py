@@ -306,6 +306,9 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 # RENDER_MAX_ATTEMPTS tries it is marked failed. Both below the broker's visibility timeout.
 RENDER_TIME_LIMIT = env.number("RENDER_TIME_LIMIT", 120, minimum=10)
 RENDER_MAX_ATTEMPTS = env.number("RENDER_MAX_ATTEMPTS", 3, minimum=1)
+# Work whose row says "queued" for this long lost its publish (Redis was down): the
+# every-minute sweepers (render jobs, testimony imports) queue it again.
+QUEUED_WORK_REQUEUE_AFTER = env.number("QUEUED_WORK_REQUEUE_AFTER", 120, minimum=1)
 # Days before the summary deadline on which city leads with no submitted summary are emailed.
 SUMMARY_REMINDER_DAYS = sorted(
     {int(d) for d in env.strings("SUMMARY_REMINDER_DAYS", ["14", "7", "2"]) if d.strip()},
