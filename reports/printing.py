@@ -183,7 +183,7 @@ class CitationRenderer:
             # puts the dash before the attribution.
             quote = format_html(
                 '<blockquote class="citation">{}<footer>{}</footer></blockquote>',
-                SafeString(linebreaks(testimony.redacted_quote.strip(), autoescape=True)),  # type: ignore[union-attr]
+                SafeString(linebreaks(testimony.redacted_quote.strip(), autoescape=True)),  # type: ignore[union-attr]  # linebreaks escapes  # nosec B703
                 testimony.attribution(),  # type: ignore[union-attr]
             )
             supported = self._supported(citation)
@@ -203,7 +203,7 @@ class CitationRenderer:
         )
         return format_html(
             '<div class="chart">{}<p class="chart-source">{}</p></div>',
-            SafeString(chart),
+            SafeString(chart),  # a rendered (autoescaped) template  # nosec B703
             _("Survey: %(survey)s. %(answered)s people answered this question.")
             % {
                 "survey": survey.display_title(self.language),

@@ -566,7 +566,7 @@ def theme_response_counts(
         ) AS theme(slug)
         WHERE s.cycle_id = %s {city_clause}
         GROUP BY r.city_id, theme.slug
-    """  # noqa: S608 - table names come from the models, values are parameters
+    """  # noqa: S608 - table names come from the models, values are parameters  # nosec B608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return {(city_id, slug): n for city_id, slug, n in cursor.fetchall()}
