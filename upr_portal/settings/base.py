@@ -294,6 +294,9 @@ RATE_LIMIT_REDIS_URL = REDIS_URL
 # How many reverse proxies in front of the app append to X-Forwarded-For. 0: use the
 # connection's address. Set it to the real number, or clients can spoof their address.
 TRUSTED_PROXY_COUNT = env.number("TRUSTED_PROXY_COUNT", 0, minimum=0)
+# allauth's log-in and password-reset limits count per address too: the same hops, or
+# behind a proxy every person would share the proxy's one bucket (and lock each other out).
+ALLAUTH_TRUSTED_PROXY_COUNT = TRUSTED_PROXY_COUNT
 # A served form can be sent back for this long (a resident may fill it in over a day).
 SURVEY_FORM_MAX_AGE = 60 * 60 * 24 * 2
 
