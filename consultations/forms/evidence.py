@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from crispy_forms.helper import FormHelper
@@ -167,6 +168,12 @@ class TestimonyForm(_InputOnlyModelForm):
         self.fields["consent_level"].choices = ConsentLevel.choices  # type: ignore[attr-defined]
         self.fields["consent_method"].choices = ConsentMethod.choices  # type: ignore[attr-defined]
         self.fields["themes"].queryset = _theme_queryset(self.instance)  # type: ignore[attr-defined]
+        if self.instance.pk is None:
+            # Sent back with the form: a re-send of the same form (double click, a retry
+            # after a dropped connection) finds the testimony it already saved.
+            self.fields["submission_id"] = forms.UUIDField(
+                required=False, widget=forms.HiddenInput, initial=uuid.uuid4
+            )
         consultation = self.fields["consultation"]
         consultation.queryset = Consultation.objects.filter(city=city)  # type: ignore[attr-defined]
         consultation.empty_label = _("None: logged on its own")  # type: ignore[attr-defined]

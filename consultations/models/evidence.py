@@ -287,6 +287,8 @@ class Testimony(models.Model):
     survey_question = models.ForeignKey(
         "SurveyQuestion", on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
+    # The form's own id, sent back with it: a re-sent form finds the testimony it saved.
+    submission_id = models.UUIDField(null=True, blank=True, editable=False)
     # sha256 of an imported row's content, to spot rows that were already imported.
     fingerprint = models.CharField(max_length=64, blank=True)
     search_document = models.GeneratedField(
@@ -308,6 +310,12 @@ class Testimony(models.Model):
                 fields=["import_batch", "import_row"],
                 condition=Q(import_batch__isnull=False),
                 name="testimony_unique_import_row",
+            ),
+            # A re-sent form (double click, retry after a dropped connection) saves once.
+            models.UniqueConstraint(
+                fields=["city", "submission_id"],
+                condition=Q(submission_id__isnull=False),
+                name="testimony_unique_submission",
             ),
             # One testimony per promoted answer, however often "promote" is pressed.
             models.UniqueConstraint(

@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import csv
 import io
+import uuid
 from typing import TYPE_CHECKING, Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -50,7 +51,8 @@ _REVIEWED_CONTENT = frozenset({"narrative", "summary", "consent_level", "redacte
 
 
 def _validate(testimony: Testimony) -> None:
-    testimony.full_clean(exclude=["search_document"])
+    # A repeated submission id is not the user's error: testimony_create answers it.
+    testimony.full_clean(exclude=["search_document", "submission_id"])
     errors: dict[str, str] = {}
     if not testimony.narrative.strip():
         errors["narrative"] = _("Write down what the person said.")
@@ -74,14 +76,22 @@ def testimony_create(
     consultation: Consultation | None = None,
     speaker_name: str = "",
     speaker_contact: str = "",
+    submission_id: uuid.UUID | None = None,
     **fields: Any,
 ) -> Testimony:
     """Log a testimony. The actor is recorded as who logged it and who recorded consent.
 
     Preconditions: the actor may edit evidence in `city`; at least one theme in use.
     Side effects: an audit event (consent level only, never text or speaker details).
+    A `submission_id` seen before in this city (the same form sent again) returns the
+    testimony it saved, and changes nothing.
     """
+    if submission_id is not None:
+        saved = Testimony.objects.filter(city=city, submission_id=submission_id).first()
+        if saved is not None:
+            return saved
     testimony = Testimony(
+        submission_id=submission_id,
         city=city,
         cycle=consultation.cycle if consultation is not None else cycle,
         consultation=consultation,
@@ -97,7 +107,14 @@ def testimony_create(
     if not theme_list:
         raise ValidationError({"themes": _("Choose at least one theme.")})
     _validate(testimony)
-    testimony.save()
+    try:
+        with transaction.atomic():
+            testimony.save()
+    except IntegrityError:
+        # The same form, sent twice at once: the other request saved it first.
+        if submission_id is None:
+            raise
+        return Testimony.objects.get(city=city, submission_id=submission_id)
     testimony.themes.set(theme_list)
     audit_record(
         actor=actor,

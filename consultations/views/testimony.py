@@ -118,6 +118,7 @@ def testimony_create(request: HttpRequest, access: CityAccess) -> HttpResponse:
                 city=access.city,
                 cycle=cycle,
                 themes=form.cleaned_data["themes"],
+                submission_id=form.cleaned_data.get("submission_id"),
                 **form.service_fields(),
             )
         except ValidationError as exc:

@@ -57,6 +57,34 @@ def test_create_records_who_logged_it_and_the_consent(world):
     assert {t.slug for t in testimony.themes.all()} == {"housing", "children"}
 
 
+def test_create_with_a_seen_submission_id_returns_the_saved_testimony(world):
+    import uuid
+
+    submission_id = uuid.uuid4()
+    first = _create(world, submission_id=submission_id)
+    again = _create(world, submission_id=submission_id, narrative="Typed again, differently.")
+    assert again.pk == first.pk
+    assert Testimony.objects.get().narrative == first.narrative
+    assert AuditEvent.objects.filter(action=AuditAction.TESTIMONY_CREATED).count() == 1
+
+
+def test_create_when_another_request_saved_the_same_form_first(world, monkeypatch):
+    """Two copies of one form at once: both pass the lookup; the unique constraint stops
+    the second insert and it returns the first request's testimony."""
+    import uuid
+
+    submission_id = uuid.uuid4()
+    first = _create(world, submission_id=submission_id)
+    real_filter = Testimony.objects.filter
+    monkeypatch.setattr(
+        Testimony.objects,
+        "filter",
+        lambda *a, **kw: real_filter(pk__in=[]) if "submission_id" in kw else real_filter(*a, **kw),
+    )
+    assert _create(world, submission_id=submission_id).pk == first.pk
+    assert Testimony.objects.count() == 1
+
+
 def test_create_takes_the_cycle_from_its_consultation(world):
     from tests.factories import ReviewCycleFactory
 

@@ -226,6 +226,39 @@ def test_save_and_log_another_returns_to_the_form_for_the_same_event(world, logi
     assert form_page.context["form"].initial["source"] == "event"
 
 
+def test_the_same_form_sent_twice_saves_one_testimony(world, login):
+    """A double click, or a retry after the connection dropped (a 503 while PostgreSQL
+    restarted), re-sends the form with its submission id: one testimony, one audit event."""
+    client = login(world.a.organizer)
+    page = client.get(curl("testimony_create", world.a.city))
+    submission_id = page.context["form"]["submission_id"].value()
+    assert f'name="submission_id" value="{submission_id}"' in page.content.decode()
+    data = _form_data(submission_id=str(submission_id))
+    first = client.post(curl("testimony_create", world.a.city), data)
+    again = client.post(curl("testimony_create", world.a.city), data)
+    testimony = Testimony.objects.get()
+    assert first["Location"] == again["Location"] == turl("testimony_detail", testimony)
+    assert str(testimony.submission_id) == str(submission_id)
+    assert AuditEvent.objects.filter(action=AuditAction.TESTIMONY_CREATED).count() == 1
+    # A fresh form is a new testimony, even with the same words.
+    client.post(curl("testimony_create", world.a.city), _form_data())
+    assert Testimony.objects.count() == 2
+
+
+def test_a_submission_id_from_another_city_is_a_new_testimony(world, login):
+    data = _form_data(submission_id="5b0f6f7e-8a1c-4d0e-9a43-2f1f3c1d9e01")
+    login(world.b.organizer).post(curl("testimony_create", world.b.city), data)
+    login(world.a.organizer).post(curl("testimony_create", world.a.city), data)
+    assert sorted(Testimony.objects.values_list("city", flat=True)) == sorted(
+        [world.a.city.pk, world.b.city.pk]
+    )
+
+
+def test_the_edit_form_has_no_submission_id(world, login, testimony):
+    page = login(world.a.organizer).get(turl("testimony_edit", testimony))
+    assert "submission_id" not in page.context["form"].fields
+
+
 def test_logging_testimony_on_the_page_logs_none_of_it(world, login, caplog):
     import logging
 
