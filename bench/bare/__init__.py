@@ -1,0 +1,1 @@
+"""Bare Django views, the yardstick the portal's pages are measured against."""
