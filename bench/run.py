@@ -45,6 +45,7 @@ ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "bench" / "results" / "latest.json"
 SETTINGS = "upr_portal.settings.bench"
 GUNICORN_WORKERS = 2
+PHASES = ("queries", "load", "pdf", "worker", "national")
 
 
 def log(message: str) -> None:
@@ -524,6 +525,8 @@ def _on_term(signum: int, frame: FrameType | None) -> None:
 def _signals() -> Iterator[None]:
     signal.signal(signal.SIGALRM, _on_alarm)
     signal.signal(signal.SIGTERM, _on_term)
+    # Also when started in the background by a shell, which leaves SIGINT ignored.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
         yield
     finally:
@@ -539,11 +542,19 @@ def main(argv: list[str]) -> int:
     parser.add_argument("--short-seconds", type=int, default=10, help="each page load (default 10)")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--bodies", type=int, default=40_000, help="distinct POST bodies per form")
-    parser.add_argument("--skip-national", action="store_true", help="leave out figure 4")
+    parser.add_argument(
+        "--only",
+        default=",".join(PHASES),
+        help=f"comma-separated phases to run (default: all of {','.join(PHASES)})",
+    )
     args = parser.parse_args(argv)
+    only = {p.strip() for p in args.only.split(",") if p.strip()}
+    if not only <= set(PHASES):
+        parser.error(f"--only takes {', '.join(PHASES)}")
 
     started = datetime.datetime.now().astimezone()
     clock = time.monotonic()
+    load_before = os.getloadavg()
     data_dir = Path(os.environ.get("BENCH_DATA_DIR") or ROOT / ".data" / "bench")
     data_dir.mkdir(parents=True, exist_ok=True)
     with _signals():
@@ -559,12 +570,17 @@ def main(argv: list[str]) -> int:
                 if "seed" in bench.errors:
                     log("seeding broke; nothing to measure")
                     return 1
-                bench.phase("query counts", bench.queries, limit_s=120)
-                bench.phase("HTTP load", bench.http, limit_s=360)
-                bench.phase("PDF renders", bench.pdfs, limit_s=120)
-                bench.phase("request → PDF", bench.request_pdf, limit_s=180)
-                if not args.skip_national:
-                    bench.phase("national compilation", bench.national, limit_s=180)
+                plan: dict[str, tuple[str, Callable[[], None], int]] = {
+                    "queries": ("query counts", bench.queries, 120),
+                    "load": ("HTTP load", bench.http, 360),
+                    "pdf": ("PDF renders", bench.pdfs, 120),
+                    "worker": ("request → PDF", bench.request_pdf, 180),
+                    "national": ("national compilation", bench.national, 180),
+                }
+                for key in PHASES:
+                    if key in only:
+                        name, fn, limit = plan[key]
+                        bench.phase(name, fn, limit_s=limit)
                 bench.procs.stop_all()
                 from django.db import connections
 
@@ -579,12 +595,21 @@ def main(argv: list[str]) -> int:
     rows = figures(raw, args)
     cond = conditions(raw, args, started)
     cond["total_seconds"] = round(time.monotonic() - clock, 1)
+    cond["load_average"] = {
+        "before": [round(x, 2) for x in load_before],
+        "after": [round(x, 2) for x in os.getloadavg()],
+    }
     write_json(RESULTS, rows=rows, conditions=cond, raw=raw)
     m = cond["machine"]
     print()
     print(f"UPR Cities Portal — make bench, {cond['date']}")
     print(f"Machine: {m['cpu']}, {m['cores']} cores, {m['memory_gb']} GB; {m['os']}; Python {m['python']}; PostgreSQL {cond['postgresql']}; Django {cond['django']}")  # fmt: skip
     print(f"Server: gunicorn {cond['gunicorn']}. Load: {cond['load']}.")
+    print(
+        f"Load average (1/5/15 min) before: {' '.join(f'{x:.2f}' for x in load_before)}; "
+        f"after: {' '.join(f'{x:.2f}' for x in cond['load_average']['after'])} "
+        "(other work on the machine lowers every figure)."
+    )
     print(f"Note: {cond['note']}.")
     print()
     print(table(rows) if rows else "(no figures)")
