@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import secrets
 import shutil
 import subprocess
+import tempfile
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,10 +23,20 @@ from tests.chaos.stack import PY, ROOT, Golden, Stack
 from upr_portal.lib import devstack
 
 
+def _scratch(prefix: str) -> Path:
+    """A folder for PostgreSQL data, outside pytest's temp folder: every pytest run on the
+    machine resets /tmp/pytest-of-<user> to 0700, which locks out the `pgserver` user
+    PostgreSQL runs as under root. `make chaos` points MEDIA_ROOT into its own scratch
+    folder, deleted when it ends."""
+    media_root = os.environ.get("MEDIA_ROOT")
+    parent = Path(media_root).parent if media_root else None
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=parent))
+
+
 @pytest.fixture(scope="session")
-def golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Golden]:
+def golden() -> Iterator[Golden]:
     """Migrate and seed once; every check starts from a copy of this data folder."""
-    base = tmp_path_factory.mktemp("chaos-golden")
+    base = _scratch("chaos-golden-")
     # pgserver logs every pg_ctl call at INFO, and once more at exit, after pytest has
     # closed the streams it captured.
     logging.getLogger("pgserver").setLevel(logging.WARNING)
@@ -49,7 +61,7 @@ def golden(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Golden]:
         redis.stop()
         pg.stop()
     yield Golden(base / "pg", seed, secret_key)
-    shutil.rmtree(base / "pg", ignore_errors=True)
+    shutil.rmtree(base, ignore_errors=True)
 
 
 @pytest.fixture
@@ -58,7 +70,7 @@ def make_stack(golden: Golden, tmp_path: Path) -> Iterator[Callable[..., Stack]]
     stacks: list[Stack] = []
 
     def _make(**overrides: str) -> Stack:
-        stack = Stack(tmp_path / f"stack{len(stacks)}", golden, overrides=overrides)
+        stack = Stack(_scratch("chaos-stack-"), golden, overrides=overrides)
         stacks.append(stack)
         stack.start_backing()
         return stack
@@ -66,7 +78,11 @@ def make_stack(golden: Golden, tmp_path: Path) -> Iterator[Callable[..., Stack]]
     try:
         yield _make
     finally:
-        for stack in stacks:
-            # Shown by pytest only when the check failed.
-            print(f"\nLogs in {stack.logs}\n{stack.log_tails()}")
+        for n, stack in enumerate(stacks):
             stack.close()
+            kept = tmp_path / f"stack{n}-logs"
+            if stack.logs.exists():
+                shutil.copytree(stack.logs, kept, dirs_exist_ok=True)
+            shutil.rmtree(stack.base, ignore_errors=True)
+            # Shown by pytest only when the check failed.
+            print(f"\nLogs kept in {kept}\n{stack.log_tails(kept)}")

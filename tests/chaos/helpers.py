@@ -91,11 +91,11 @@ def survey_answers_complete(stack: Stack, answers: dict[str, Any], marker: str) 
     }
 
 
-def testimony_path(stack: Stack) -> str:
+def new_testimony_path(stack: Stack) -> str:
     return f"/app/cities/{stack.seed['city_uuid']}/testimony/new/"
 
 
-def testimony_post_data(page: Response, stack: Stack, marker: str) -> dict[str, Any]:
+def new_testimony_data(page: Response, stack: Stack, marker: str) -> dict[str, Any]:
     """A testimony logged on the form the organizer was served (its CSRF token and its
     submission id); `marker` is the narrative."""
     return {
@@ -120,7 +120,7 @@ def testimony_post_data(page: Response, stack: Stack, marker: str) -> dict[str, 
     }
 
 
-def testimony_rows(stack: Stack, marker: str) -> list[dict[str, Any]]:
+def logged_testimony_rows(stack: Stack, marker: str) -> list[dict[str, Any]]:
     """Every stored testimony whose narrative is `marker`, with its theme and audit counts."""
     rows = stack.sql(
         "SELECT t.id, t.uuid::text,"

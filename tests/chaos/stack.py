@@ -305,6 +305,8 @@ class Stack:
             "--bind", f"127.0.0.1:{self.port}",
             "--workers", "2", "--timeout", "30", "--graceful-timeout", "3",
             "--access-logfile", "-", "--error-logfile", "-",
+            # Its own, or parallel gunicorns (make bench) share ~/.gunicorn/gunicorn.ctl.
+            "--no-control-socket",
         ]  # fmt: skip
         self.web = _spawn("web", command, self.env(), self.logs)
         self.procs.append(self.web)
@@ -405,10 +407,12 @@ class Stack:
 
     # ---- stop
 
-    def log_tails(self) -> str:
-        parts = [f"--- {p.name} ---\n{_tail(p.log)}" for p in self.procs]
+    def log_tails(self, logs: Path | None = None) -> str:
+        """The end of each process's log (from `logs`, when they were copied there)."""
+        folder = logs or self.logs
+        parts = [f"--- {p.name} ---\n{_tail(folder / p.log.name)}" for p in self.procs]
         if self.pg is not None:
-            parts.append(f"--- postgres ---\n{_tail(self.pg.pgdata / 'log', 15)}")
+            parts.append(f"--- postgres ---\n{_tail(folder / 'postgres.log', 15)}")
         return "\n".join(parts)
 
     def close(self) -> None:
@@ -418,4 +422,5 @@ class Stack:
             self.redis.stop()
         if self.pg is not None:
             self.pg.stop()
-            shutil.rmtree(self.pg.pgdata, ignore_errors=True)
+            with contextlib.suppress(OSError):
+                shutil.copyfile(self.pg.pgdata / "log", self.logs / "postgres.log")

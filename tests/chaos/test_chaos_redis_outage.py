@@ -11,14 +11,14 @@ import pytest
 
 from tests.chaos.helpers import (
     job,
+    logged_testimony_rows,
+    new_testimony_data,
+    new_testimony_path,
     request_render,
     survey_answers_complete,
     survey_path,
     survey_post_data,
     survey_rows,
-    testimony_path,
-    testimony_post_data,
-    testimony_rows,
 )
 from tests.chaos.stack import Browser, Stack, wait_until
 
@@ -87,17 +87,18 @@ def test_without_redis_submissions_succeed_and_queued_work_drains_after_restart(
     assert response["flags"] == ["rate_limit_unchecked"]
 
     # An organizer logs testimony.
-    form = _timed(timings, "testimony GET", lambda: organizer.get(testimony_path(stack)))
+    form = _timed(timings, "testimony GET", lambda: organizer.get(new_testimony_path(stack)))
     assert form.status == 200
     logged = _timed(
         timings,
         "testimony POST",
         lambda: organizer.post(
-            testimony_path(stack), testimony_post_data(form, stack, "logged while Redis was down")
+            new_testimony_path(stack),
+            new_testimony_data(form, stack, "logged while Redis was down"),
         ),
     )
     assert logged.status == 302, logged.text[:500]
-    (testimony,) = testimony_rows(stack, "logged while Redis was down")
+    (testimony,) = logged_testimony_rows(stack, "logged while Redis was down")
     assert testimony["themes"] == 1 and testimony["audits"] == 1
 
     # The organizer asks for a PDF: the job row is queued, its publish is lost.
