@@ -1,6 +1,8 @@
 """`bandit -ll` (medium and high severity) over the app code finds nothing, and every
 finding that was reviewed and accepted is waived at its line with `# nosec BXXX` next to
-the reason. Tests, migrations, static files and the tool folders are not scanned."""
+the reason. The app code is the project package and the installed apps in this
+repository; tests, migrations, static files, the benchmark (bench/) and the tool folders
+are not scanned."""
 
 from __future__ import annotations
 
@@ -10,25 +12,24 @@ import subprocess
 import sys
 from pathlib import Path
 
+from django.apps import apps
 from django.conf import settings
 
 BASE_DIR = Path(settings.BASE_DIR)
 BANDIT = Path(sys.executable).with_name("bandit")
-NOT_APP_CODE = {"tests", "static", "templates", "locale", "docs", "scripts", "staticfiles"}
 NOSEC_RE = re.compile(r"#\s*nosec\b(?P<rest>.*)$")
 WAIVER_RE = re.compile(r"^ B\d{3}(, B\d{3})*$")
 
 
 def app_packages() -> list[str]:
-    """Every first-party Python package at the top of the project (not tests, not tools)."""
-    return sorted(
-        path.name
-        for path in BASE_DIR.iterdir()
-        if path.is_dir()
-        and not path.name.startswith(".")
-        and path.name not in NOT_APP_CODE
-        and (path / "__init__.py").is_file()
-    )
+    """The portal's own code: the project package and every installed app that lives in
+    this repository (not tests, tools, the benchmark or third-party packages)."""
+    names = {"upr_portal"}
+    for config in apps.get_app_configs():
+        path = Path(config.path).resolve()
+        if path.parent == BASE_DIR.resolve():
+            names.add(path.name)
+    return sorted(names)
 
 
 def bandit(targets: list[str], cwd: Path) -> dict:

@@ -21,6 +21,7 @@ import pytest
 from django.conf import settings
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from PIL import Image
 
 from accountability import upr_import
@@ -137,7 +138,7 @@ def _evidence(world) -> Upload:
         ),
         field="evidence_file",
         data={
-            "reported_on": action.plan.created_at.date().isoformat(),
+            "reported_on": timezone.localdate().isoformat(),
             "text": "The council approved the budget line.",
             "indicator": "",
             "value": "",
