@@ -599,7 +599,10 @@ def main(argv: list[str]) -> int:
         "before": [round(x, 2) for x in load_before],
         "after": [round(x, 2) for x in os.getloadavg()],
     }
-    write_json(RESULTS, rows=rows, conditions=cond, raw=raw)
+    # A partial run (--only) leaves the last full run's figures in latest.json.
+    results = RESULTS if only == set(PHASES) else RESULTS.with_name("partial.json")
+    cond["phases"] = sorted(only)
+    write_json(results, rows=rows, conditions=cond, raw=raw)
     m = cond["machine"]
     print()
     print(f"UPR Cities Portal — make bench, {cond['date']}")
@@ -616,7 +619,7 @@ def main(argv: list[str]) -> int:
     print()
     for name, error in bench.errors.items():
         print(f"BROKE — {name}: {error}")
-    print(f"Took {cond['total_seconds']:.0f} s. JSON: {RESULTS.relative_to(ROOT)}")
+    print(f"Took {cond['total_seconds']:.0f} s. JSON: {results.relative_to(ROOT)}")
     return 1 if bench.errors or wrk is None else 0
 
 

@@ -10,8 +10,10 @@ installed, and the survey rate limit raised so that one load-generator address i
 answered 429 (the limit's Redis round trip still runs on every submission).
 """
 
+import warnings
+
 from .base import *  # noqa: F403
-from .base import ALLOWED_HOSTS, BASE_DIR, CACHES, INSTALLED_APPS, SECRET_KEY
+from .base import ALLOWED_HOSTS, CACHES, INSTALLED_APPS, SECRET_KEY
 
 DEBUG = False
 SECRET_KEY = SECRET_KEY or "bench-only-not-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -27,8 +29,8 @@ SECURE_SSL_REDIRECT = False
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 CACHES["default"]["KEY_PREFIX"] = "upr-bench"
 WHITENOISE_USE_FINDERS = True
-# Nothing is collected: WhiteNoise serves the source folder (it warns about a missing root).
-STATIC_ROOT = BASE_DIR / "static"
+# Nothing is collected (WhiteNoise serves the app folders): no warning about the empty root.
+warnings.filterwarnings("ignore", message="No directory at: ", category=UserWarning)
 
 # One load-generator address sends every survey response: without this it gets 429s
 # after 30. The limiter itself (a Redis round trip per submission) still runs.
