@@ -197,6 +197,7 @@ class Journey:
     count: int = 0
     logs: dict[int, PageLog] = field(default_factory=dict)
     a11y_notes: list[str] = field(default_factory=list)
+    timings: list[str] = field(default_factory=list)
 
     def log_for(self, page: Page) -> PageLog:
         return self.logs.setdefault(id(page.context), PageLog())
@@ -216,6 +217,7 @@ def journey(request: pytest.FixtureRequest) -> Iterator[Journey]:
     lines = [line for log in state.logs.values() for line in log.console]
     (folder / "console.log").write_text("\n".join(lines) + "\n", encoding="utf-8")
     (folder / "a11y-minor.txt").write_text("\n".join(state.a11y_notes) + "\n", encoding="utf-8")
+    (folder / "timings.txt").write_text("\n".join(state.timings) + "\n", encoding="utf-8")
 
 
 @pytest.fixture
@@ -304,13 +306,18 @@ def snap(journey: Journey) -> Callable[..., None]:
     """``snap(page, label, *, axe_exceptions=None)``: check and photograph the page."""
 
     def _snap(page: Page, label: str, *, axe_exceptions: dict[str, str] | None = None) -> None:
+        started = time.monotonic()
         page.wait_for_load_state("load")
         journey.log_for(page).raise_new()
         journey.count += 1
         path = journey.folder / f"{journey.count:02d}-{_slug(label)}.png"
         page.screenshot(path=str(path), full_page=True)
+        shot = time.monotonic()
         check_a11y(page, label, axe_exceptions, journey)
         journey.log_for(page).raise_new()
+        journey.timings.append(
+            f"{path.name}: screenshot {shot - started:.2f}s, axe {time.monotonic() - shot:.2f}s"
+        )
 
     return _snap
 

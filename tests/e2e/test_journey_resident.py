@@ -154,17 +154,7 @@ def test_a_required_answer_left_out_is_explained_in_spanish(new_page, visit, sna
 # --- The guards every journey relies on can fail ------------------------------------
 
 
-def test_the_axe_scan_fails_on_a_serious_violation(page):
-    page.set_content('<html lang="en"><title>t</title><main><a href="/x"></a></main></html>')
-    with pytest.raises(pytest.fail.Exception, match=r"link-name \(serious\)"):
-        check_a11y(page, "unnamed link")
-    # A justified exception lets it through; an unjustified one is refused.
-    check_a11y(page, "unnamed link", {"link-name": "guard test: a deliberately empty link"})
-    with pytest.raises(AssertionError, match="justification"):
-        check_a11y(page, "unnamed link", {"link-name": " "})
-
-
-def test_a_csp_violation_or_an_uncaught_error_fails_the_journey(page, live_server, snap):
+def test_the_axe_scan_the_csp_and_js_error_checks_can_fail(page, live_server, snap):
     page.goto("/")
     page.evaluate(
         "() => { const s = document.createElement('script');"
@@ -173,7 +163,19 @@ def test_a_csp_violation_or_an_uncaught_error_fails_the_journey(page, live_serve
     with pytest.raises(pytest.fail.Exception, match="Content Security Policy"):
         snap(page, "inline-script")
     assert page.evaluate("() => window.injected") is None  # and the CSP did block it
+
     page.evaluate("() => setTimeout(() => { throw new Error('boom') }, 0)")
     page.wait_for_timeout(100)
     with pytest.raises(pytest.fail.Exception, match="Uncaught JS error: boom"):
         snap(page, "js-error")
+
+    page.evaluate(
+        "() => { const a = document.createElement('a'); a.href = '/x';"
+        " document.querySelector('main').append(a); }"
+    )
+    with pytest.raises(pytest.fail.Exception, match=r"link-name \(serious\)"):
+        check_a11y(page, "unnamed link")
+    # A justified exception lets it through; an unjustified one is refused.
+    check_a11y(page, "unnamed link", {"link-name": "guard test: a deliberately empty link"})
+    with pytest.raises(AssertionError, match="justification"):
+        check_a11y(page, "unnamed link", {"link-name": " "})
