@@ -77,9 +77,15 @@ def test_coordinator_invites_a_city_lead_who_accepts_and_enrols_mfa(new_page, vi
     snap(lead_page, "lead-after-accept")
     lead_page.goto(f"/app/cities/{city.uuid}/")
     assert "/accounts/reauthenticate/" in lead_page.url or "/2fa/totp/activate/" in lead_page.url
-    enrol_mfa_in_browser(lead_page, password=LEAD_PASSWORD, snap=snap)
+    secret = enrol_mfa_in_browser(lead_page, password=LEAD_PASSWORD, snap=snap)
     visit(lead_page, f"/app/cities/{city.uuid}/", "lead-city-home")
     expect(lead_page.get_by_role("heading", level=1)).to_contain_text("Deltaport")
+
+    # From now on the lead's log-in asks for a code from the authenticator app.
+    log_out(lead_page)
+    log_in(lead_page, LEAD_EMAIL, LEAD_PASSWORD, totp_secret=secret, snap=snap)
+    visit(lead_page, "/app/", "lead-dashboard")
+    expect(lead_page.get_by_role("link", name=re.compile("Deltaport")).first).to_be_visible()
 
     # The city is on the public directory, for anyone.
     public = new_page()
