@@ -169,12 +169,13 @@ class Proc:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.popen.pid, sig)
 
-    def stop(self, grace: float = 5.0) -> None:
+    def stop(self, grace: float = 3.0) -> None:
+        """SIGTERM to the main process (gunicorn's arbiter, the worker's MainProcess stop
+        their children), then SIGKILL to whatever is left in the group."""
         if self.alive():
-            self.kill_group(signal.SIGTERM)
+            self.popen.terminate()
             with contextlib.suppress(subprocess.TimeoutExpired):
                 self.popen.wait(grace)
-        # Whatever is left in the group (a pool child, a gunicorn worker): gone.
         self.kill_group(signal.SIGKILL)
         with contextlib.suppress(subprocess.TimeoutExpired):
             self.popen.wait(5)
@@ -321,7 +322,7 @@ class Stack:
             except (OSError, http.client.HTTPException):
                 return False
 
-        wait_until(up, timeout=90, what="gunicorn to answer /healthz")
+        wait_until(up, timeout=120, what="gunicorn to answer /healthz")
 
     def start_worker(self, render: str = "slow", *, wait: bool = True, **extra: str) -> Proc:
         """A worker (concurrency 1) whose renders are `slow` or `poison` (tests.chaos.worker)."""
@@ -346,7 +347,7 @@ class Stack:
             self.check_alive(worker)
             return " ready." in worker.log.read_text(errors="replace")
 
-        wait_until(ready, timeout=90, what=f"{worker.name} to be ready")
+        wait_until(ready, timeout=120, what=f"{worker.name} to be ready")
 
     def check_alive(self, proc: Proc | None) -> None:
         if proc is not None and not proc.alive():
