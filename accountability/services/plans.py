@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime
+import io
 import os
+import zipfile
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import filetype
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -187,15 +190,48 @@ def indicator_delete(*, actor: User, indicator: Indicator) -> None:
     )
 
 
+# What the content of each allowed extension must be (the name alone proves nothing).
+_EVIDENCE_MIME = {".pdf": "application/pdf", ".png": "image/png", ".jpg": "image/jpeg"}
+_EVIDENCE_MIME[".jpeg"] = _EVIDENCE_MIME[".jpg"]
+_EVIDENCE_ZIP_PART = {".docx": "word/document.xml", ".xlsx": "xl/workbook.xml"}
+
+
+def _evidence_content_matches(extension: str, data: bytes) -> bool:
+    if extension in _EVIDENCE_MIME:
+        guessed = filetype.guess(data)
+        return guessed is not None and guessed.mime == _EVIDENCE_MIME[extension]
+    if extension in _EVIDENCE_ZIP_PART:
+        try:
+            with zipfile.ZipFile(io.BytesIO(data)) as archive:
+                return _EVIDENCE_ZIP_PART[extension] in archive.namelist()
+        except zipfile.BadZipFile:
+            return False
+    # CSV and plain text: UTF-8 text, not a binary file with a text name.
+    if b"\x00" in data or filetype.guess(data) is not None:
+        return False
+    try:
+        data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
 def evidence_file_check(upload: UploadedFile[bytes]) -> None:
-    """Type and size limits for evidence files, with messages that say what to do."""
+    """Type and size limits for evidence files, with messages that say what to do. The
+    type is checked by the file's content as well as its name."""
     extension = os.path.splitext(upload.name or "")[1].lower()
+    wrong_type = ValidationError(
+        _("Attach a PDF, an image (PNG or JPEG), a Word or Excel file, CSV or plain text.")
+    )
     if extension not in EVIDENCE_TYPES:
-        raise ValidationError(
-            _("Attach a PDF, an image (PNG or JPEG), a Word or Excel file, CSV or plain text.")
-        )
+        raise wrong_type
     if (upload.size or 0) > EVIDENCE_MAX_BYTES:
         raise ValidationError(_("The file is larger than 10 MB. Link to it instead."))
+    upload.seek(0)
+    data = upload.read(EVIDENCE_MAX_BYTES + 1)
+    upload.seek(0)
+    if not _evidence_content_matches(extension, data):
+        raise wrong_type
 
 
 @transaction.atomic

@@ -46,6 +46,8 @@ ACTION_FIELDS = {
     "due_on": datetime.date(2027, 6, 30),
 }
 
+PNG_HEADER = b"\x89PNG\r\n\x1a\n"
+
 
 def private_files() -> set[str]:
     root = Path(storages["private"].location)
@@ -554,6 +556,50 @@ def test_evidence_files_of_the_wrong_type_or_size_are_refused(world, action, nam
     assert not events("progress.added")
 
 
+def _office_zip(part: str) -> bytes:
+    import io
+    import zipfile
+
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr(part, "<x/>")
+    return buffer.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "accepted"),
+    [
+        ("minutes.pdf", b"%PDF-1.7\n%minutes", True),
+        ("minutes.pdf", b"MZ\x90\x00 an executable", False),
+        ("photo.png", PNG_HEADER + b"rest", True),
+        ("photo.png", b"<html><script>alert(1)</script>", False),
+        ("photo.jpeg", b"\xff\xd8\xff\xe0 jfif", True),
+        ("photo.jpg", PNG_HEADER, False),
+        ("budget.xlsx", _office_zip("xl/workbook.xml"), True),
+        ("budget.xlsx", _office_zip("word/document.xml"), False),
+        ("letter.docx", _office_zip("word/document.xml"), True),
+        ("letter.docx", b"PK\x03\x04 not really a zip", False),
+        ("table.csv", "name,valor\nAña,3\n".encode(), True),
+        ("table.csv", b"\x00\x01\x02 binary", False),
+        ("notes.txt", PNG_HEADER + b"rest", False),
+        ("notes.txt", b"\xff\xfe not utf-8 \xc3", False),
+    ],
+)
+def test_evidence_files_are_typed_by_their_content_as_well_as_their_name(
+    world, action, name, content, accepted
+):
+    upload = SimpleUploadedFile(name, content)
+    if accepted:
+        update = add(world, action, evidence_file=upload)
+        with update.evidence_file.open("rb") as stored:
+            assert stored.read() == content  # the check read it and put it back
+        return
+    with pytest.raises(ValidationError, match="Attach a PDF"):
+        add(world, action, evidence_file=upload)
+    assert not ProgressUpdate.objects.exists()
+
+
 def test_a_refused_progress_update_leaves_no_file_behind(world, action):
     before = private_files()
     upload = SimpleUploadedFile("minutes.pdf", b"%PDF-1.4 minutes")
@@ -567,7 +613,7 @@ def test_a_refused_progress_update_leaves_no_file_behind(world, action):
 
 @pytest.mark.parametrize("what", ["plan", "action"])
 def test_deleting_a_plan_or_action_deletes_its_evidence_files(world, action, committed, what):
-    update = add(world, action, evidence_file=SimpleUploadedFile("scan.png", b"png"))
+    update = add(world, action, evidence_file=SimpleUploadedFile("scan.png", PNG_HEADER))
     name = update.evidence_file.name
     assert name in private_files()
 
@@ -581,7 +627,9 @@ def test_deleting_a_plan_or_action_deletes_its_evidence_files(world, action, com
 
 
 def test_a_file_of_exactly_the_limit_is_accepted(world, action):
-    upload = SimpleUploadedFile("scan.png", b"x" * services.EVIDENCE_MAX_BYTES)
+    upload = SimpleUploadedFile(
+        "scan.png", PNG_HEADER + b"x" * (services.EVIDENCE_MAX_BYTES - len(PNG_HEADER))
+    )
 
     update = add(world, action, evidence_file=upload)
 

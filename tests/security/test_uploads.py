@@ -259,24 +259,12 @@ DISGUISES = {
     "recommendation_import": [("list.csv", EXE), ("list.csv", HTML), ("list.csv", png())],
     "evidence": [("minutes.pdf", EXE), ("photo.png", HTML), ("scan.jpg", EXE)],
 }
-CONTENT_NOT_CHECKED = pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "APP BUG: progress evidence files are typed by their extension only "
-        "(accountability/services/plans.py:189 evidence_file_check), so an executable "
-        "named .pdf or HTML named .png is stored and later served to the team under that "
-        "name. Fix: sniff the content like consultations/services/attachments.py does "
-        "(magic bytes for PDF/PNG/JPEG, a ZIP with word/ or xl/ for DOCX/XLSX, UTF-8 text "
-        "for CSV/TXT) and refuse a mismatch with the same message."
-    ),
-)
 
 
 def _disguises():
     for name, cases in sorted(DISGUISES.items()):
         for filename, content in cases:
-            marks = [CONTENT_NOT_CHECKED] if name == "evidence" else []
-            yield pytest.param(name, filename, content, marks=marks, id=f"{name}-{filename}")
+            yield pytest.param(name, filename, content, id=f"{name}-{filename}")
 
 
 @pytest.mark.parametrize(("name", "filename", "content"), list(_disguises()))
