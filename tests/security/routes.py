@@ -47,6 +47,7 @@ from accounts.models import User
 from cities.models import Invitation, InvitationRole, Membership, ReviewCycle, Role, Theme
 from cities.tokens import invitation_token
 from consultations import services as consultation_services
+from consultations.forms.public_survey import token_make
 from consultations.models import (
     Attachment,
     Consultation,
@@ -604,9 +605,18 @@ ROUTES: list[Route] = [
         lambda s, n: {"survey_uuid": s.survey.uuid},
         PUBLIC,
         post=INVALID,
+        data=lambda s, n: {
+            "token": token_make(s.survey),
+            "language": "en",
+            "website": "",
+            "consent": "on",
+            s.question.field_name: "Fix the buses.",
+        },
         scope="global",
     ),
-    Route("survey_public:thanks", lambda s, n: {"survey_uuid": s.survey.uuid}, PUBLIC, scope="global"),
+    Route(
+        "survey_public:thanks", lambda s, n: {"survey_uuid": s.survey.uuid}, PUBLIC, scope="global"
+    ),
     Route("recommendations:list", _none, PUBLIC, scope="global"),
     Route("recommendations:comparison", _none, PUBLIC, scope="global"),
     Route(
@@ -626,9 +636,7 @@ ROUTES: list[Route] = [
     # ---------------------------------------------------------------- accounts, language, admin
     # Logged in, the log-in page sends you on; logged out, log-out does.
     Route("account_login", _none, SIGNED_OUT, post=SIGNED_OUT, scope="global"),
-    Route(
-        "account_logout", _none, {**PUBLIC, "anonymous": 302}, post=REDIRECT, scope="global"
-    ),
+    Route("account_logout", _none, {**PUBLIC, "anonymous": 302}, post=REDIRECT, scope="global"),
     Route("account_reset_password", _none, PUBLIC, post=PUBLIC, scope="global"),
     Route(
         "set_language",
@@ -671,7 +679,9 @@ ROUTES: list[Route] = [
     # The speaker's name and contact: the lead and the organizer who logged the testimony.
     Route("consultations:testimony_restricted", _testimony(), EDIT, finds_row_first=True),
     Route("consultations:testimony_redact", _testimony(), EDIT, post=granted(EDIT, 422)),
-    Route("consultations:testimony_review", _testimony(), granted(LEAD, 405), post=granted(LEAD, 302)),
+    Route(
+        "consultations:testimony_review", _testimony(), granted(LEAD, 405), post=granted(LEAD, 302)
+    ),
     Route("consultations:testimony_withdraw", _testimony(), EDIT, post=EDIT),
     Route(
         "consultations:attachment_upload", _testimony(), granted(EDIT, 405), post=granted(EDIT, 302)
@@ -709,7 +719,9 @@ ROUTES: list[Route] = [
     ),
     Route("consultations:question_create", _draft(), EDIT, post=EDIT),
     Route("consultations:question_edit", _draft(**_draft_question), EDIT, post=EDIT),
-    Route("consultations:question_delete", _draft(**_draft_question), EDIT, post=granted(EDIT, 302)),
+    Route(
+        "consultations:question_delete", _draft(**_draft_question), EDIT, post=granted(EDIT, 302)
+    ),
     Route(
         "consultations:question_move",
         _draft(**_draft_question),
@@ -784,11 +796,12 @@ ROUTES: list[Route] = [
     Route("accountability:progress_add", _action, EDIT, post=granted(EDIT, 422)),
     Route("accountability:indicator_edit", _indicator, EDIT, post=granted(EDIT, 422)),
     Route("accountability:indicator_delete", _indicator, EDIT, post=granted(EDIT, 302)),
+    Route("accountability:evidence_download", _with(update_uuid=lambda s, n: s.update.uuid), READ),
     Route(
-        "accountability:evidence_download", _with(update_uuid=lambda s, n: s.update.uuid), READ
-    ),
-    Route(
-        "accountability:link_revoke", _with(link_uuid=lambda s, n: s.link.uuid), EDIT, post=granted(EDIT, 302)
+        "accountability:link_revoke",
+        _with(link_uuid=lambda s, n: s.link.uuid),
+        EDIT,
+        post=granted(EDIT, 302),
     ),
     Route(
         "accountability:response_hide",
@@ -814,7 +827,13 @@ ROUTES: list[Route] = [
         data=lambda s, n: {"text": "Edited local recommendation"},
     ),
     Route("accountability:local_delete", _local, EDIT, post=granted(EDIT, 302)),
-    Route("accountability:local_decide", _local, granted(EDIT, 405), post=granted(EDIT, 302), data=_decide),
+    Route(
+        "accountability:local_decide",
+        _local,
+        granted(EDIT, 405),
+        post=granted(EDIT, 302),
+        data=_decide,
+    ),
     Route(
         "accountability:testimony_links",
         _with(testimony_uuid=lambda s, n: s.testimony.uuid),
@@ -968,7 +987,12 @@ EXCLUDED_PREFIXES: dict[str, str] = {
         "tests/accounts."
     ),
 }
-INCLUDED_DESPITE_PREFIX = {"account_login", "account_logout", "account_reset_password", "admin:index"}
+INCLUDED_DESPITE_PREFIX = {
+    "account_login",
+    "account_logout",
+    "account_reset_password",
+    "admin:index",
+}
 
 
 def resolver_routes() -> dict[str, str]:

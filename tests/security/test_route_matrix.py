@@ -174,9 +174,7 @@ def test_another_citys_object_under_this_citys_url_is_404(sec_world, client, nam
 @pytest.mark.parametrize(
     "name", [route.name for route in OBJECT_ROUTES if route.primary()["anonymous"] == LOGIN]
 )
-def test_another_citys_object_under_its_own_url_is_404_for_this_citys_lead(
-    sec_world, client, name
-):
+def test_another_citys_object_under_its_own_url_is_404_for_this_citys_lead(sec_world, client, name):
     """City B's URL with city B's row, for city A's lead (the widest city A role; the
     viewer and organizer are refused by the same city check, see the matrix's outsider):
     404, as for a city that doesn't exist."""
