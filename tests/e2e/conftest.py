@@ -363,8 +363,17 @@ def visit(snap: Callable[..., None]) -> Callable[..., Response | None]:
 _used_codes: set[tuple[str, int]] = set()
 
 
+def _settle_window() -> None:
+    """Wait out the last 2 s of a 30 s window: a code typed then could reach the server
+    in the next window, where allauth (no tolerance) refuses it."""
+    left = 30 - time.time() % 30
+    if left < 2:
+        time.sleep(left + 0.1)
+
+
 def current_totp_code(secret: str) -> str:
     """The current TOTP code, as an authenticator app shows it (nothing recorded)."""
+    _settle_window()
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
 
 
@@ -372,6 +381,7 @@ def totp_code(secret: str) -> str:
     """The current TOTP code for logging in; waits for the next window if this one was
     already used to log in (allauth refuses a code twice). Enrolment doesn't use a code
     up, so ``enrol_mfa_in_browser`` types ``current_totp_code`` instead."""
+    _settle_window()
     counter = int(time.time()) // 30
     if (secret, counter) in _used_codes:
         time.sleep(30 - time.time() % 30 + 0.2)
