@@ -49,7 +49,6 @@ class SurveyFull(Exception):
     """The survey reached its response limit before this response could be counted."""
 
 
-@transaction.atomic
 def _insert(
     *,
     survey: Survey,
@@ -58,22 +57,30 @@ def _insert(
     answers: dict[str, Any],
     flags: list[str],
 ) -> SurveyResponse:
-    if survey.response_cap is not None:
-        # A conditional increment under the row lock: two residents can't both take the
-        # last place. Uncapped surveys skip it, so their submissions never queue here.
-        taken = Survey.objects.filter(pk=survey.pk, response_count__lt=F("response_cap")).update(
-            response_count=F("response_count") + 1
+    def create() -> SurveyResponse:
+        return SurveyResponse.objects.create(
+            city_id=survey.city_id,
+            survey=survey,
+            submission_id=submission_id,
+            language=language,
+            answers=answers,
+            flags=flags,
         )
-        if not taken:
-            raise SurveyFull
-    return SurveyResponse.objects.create(
-        city_id=survey.city_id,
-        survey=survey,
-        submission_id=submission_id,
-        language=language,
-        answers=answers,
-        flags=flags,
-    )
+
+    if survey.response_cap is None and not transaction.get_connection().in_atomic_block:
+        # One INSERT is atomic by itself: no BEGIN and COMMIT round trips for the common
+        # case (uncapped surveys, no caller's transaction), measured by `make bench`.
+        return create()
+    with transaction.atomic():
+        if survey.response_cap is not None:
+            # A conditional increment under the row lock: two residents can't both take
+            # the last place. Uncapped surveys skip it, so their submissions never queue.
+            taken = Survey.objects.filter(
+                pk=survey.pk, response_count__lt=F("response_cap")
+            ).update(response_count=F("response_count") + 1)
+            if not taken:
+                raise SurveyFull
+        return create()
 
 
 def survey_response_submit(

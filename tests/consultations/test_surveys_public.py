@@ -316,6 +316,28 @@ def test_the_same_form_twice_is_one_response(world, make_survey):
     assert SurveyResponse.objects.get().answers == {}
 
 
+@pytest.mark.django_db(transaction=True)
+def test_outside_a_transaction_the_submission_is_one_insert_and_a_resend_is_safe(
+    world, make_survey
+):
+    """As in production (no request-wide transaction): an uncapped survey's response is a
+    single INSERT with no BEGIN/COMMIT round trips, and the same form sent again still
+    returns the first response (the connection is usable after the unique violation)."""
+    survey, (_question,) = make_survey(K.SHORT_TEXT)
+    submission = uuid.uuid4()
+    with CaptureQueriesContext(connection) as queries:
+        first, new = services.survey_response_submit(
+            survey=survey, submission_id=submission, language="en", answers={"a": "b"}
+        )
+    assert [q["sql"].split()[0] for q in queries.captured_queries] == ["INSERT"]
+    again, again_new = services.survey_response_submit(
+        survey=survey, submission_id=submission, language="en", answers={"x": "y"}
+    )
+    assert (new, again_new) == (True, False)
+    assert again.pk == first.pk
+    assert SurveyResponse.objects.get().answers == {"a": "b"}
+
+
 def test_an_unchecked_rate_limit_is_flagged(world, make_survey):
     survey, _ = make_survey(K.SHORT_TEXT)
     response, _new = services.survey_response_submit(
