@@ -239,6 +239,9 @@ class Bench:
                 "--workers", str(GUNICORN_WORKERS), "--worker-class", "sync",
                 "--bind", f"127.0.0.1:{port}", "--timeout", "30", "--graceful-timeout", "5",
                 "--log-level", "warning",
+                # gunicorn 27 shares one control socket per user; a second bench (or the
+                # chaos stacks) on the machine would collide with it.
+                "--no-control-socket",
             ],
             env,
         )  # fmt: skip

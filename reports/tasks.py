@@ -18,7 +18,8 @@ _RENDERER = pdf.render_pdf
     acks_late=True,
     reject_on_worker_lost=True,
     time_limit=settings.RENDER_TIME_LIMIT,
-    soft_time_limit=settings.RENDER_TIME_LIMIT - 10,
+    # At the minimum limit (10 s) "limit - 10" would be 0, which Celery reads as unset.
+    soft_time_limit=max(settings.RENDER_TIME_LIMIT - 10, settings.RENDER_TIME_LIMIT // 2),
 )
 def render_run(self: Task, job_id: int) -> bool:
     """Render one job. A second delivery finds it claimed and does nothing; a redelivery

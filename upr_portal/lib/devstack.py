@@ -154,6 +154,20 @@ class EmbeddedPostgres:
             pgdata=self.pgdata, user=user, timeout=30,
         )  # fmt: skip
 
+    def skip_durability(self) -> None:
+        """For throw-away clusters (`make test`): don't wait for the disk. A crash loses the
+        cluster, which is deleted after the run anyway. Measured: the flush after each
+        live-server test went from about 3 s to 0.4 s."""
+        import psycopg
+
+        if self.socket_dir is None:
+            return
+        with psycopg.connect(host=self.socket_dir, user="postgres", dbname="postgres") as conn:
+            conn.autocommit = True
+            for name in ("fsync", "synchronous_commit", "full_page_writes"):
+                conn.execute(f"ALTER SYSTEM SET {name} = off")
+            conn.execute("SELECT pg_reload_conf()")
+
     def _ensure_database(self, socket_dir: str) -> None:
         import psycopg
 
@@ -268,8 +282,11 @@ def compile_translations() -> None:
 
 
 @contextlib.contextmanager
-def backing_services(data_dir: Path, *, persist: bool) -> Iterator[dict[str, str]]:
-    """Yield the environment for the app, starting embedded servers for unset URLs."""
+def backing_services(
+    data_dir: Path, *, persist: bool, durable: bool = True
+) -> Iterator[dict[str, str]]:
+    """Yield the environment for the app, starting embedded servers for unset URLs.
+    `durable=False` (throw-away test clusters only) skips waiting for the disk."""
     env: dict[str, str] = {}
     pg: EmbeddedPostgres | None = None
     redis: EmbeddedRedis | None = None
@@ -279,6 +296,8 @@ def backing_services(data_dir: Path, *, persist: bool) -> Iterator[dict[str, str
         else:
             pg = EmbeddedPostgres(data_dir / "pg")
             env["DATABASE_URL"] = pg.start()
+            if not durable:
+                pg.skip_durability()
         if os.environ.get("REDIS_URL", "").strip():
             log("using REDIS_URL from the environment")
         else:
@@ -432,7 +451,7 @@ def cmd_test(pytest_args: list[str]) -> int:
     (DATA / "tmp").mkdir(parents=True, exist_ok=True)
     workdir = Path(tempfile.mkdtemp(prefix="test-", dir=DATA / "tmp"))
     try:
-        with backing_services(workdir, persist=False) as services:
+        with backing_services(workdir, persist=False, durable=False) as services:
             compile_translations()
             env = {**os.environ, **services, "MEDIA_ROOT": str(workdir / "media")}
             env.pop("DJANGO_SETTINGS_MODULE", None)
