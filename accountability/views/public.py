@@ -96,7 +96,9 @@ def _limited(request: HttpRequest, link_uuid: str) -> bool:
 
 def _no_referrer(response: HttpResponse) -> HttpResponse:
     # The token is in the URL: keep it out of Referer headers, caches and search engines.
-    response["Referrer-Policy"] = "no-referrer"
+    # strict-origin sends the origin alone, never the path; not no-referrer, under which
+    # browsers send `Origin: null` with the form's POST and the CSRF check refuses it.
+    response["Referrer-Policy"] = "strict-origin"
     response["Cache-Control"] = "private, no-store"
     response["X-Robots-Tag"] = "noindex, nofollow"
     return response
