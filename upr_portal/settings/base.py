@@ -57,10 +57,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    # Outside the size limit below, so its early 413 answer is framed-denied too.
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # Runs before any view-phase hook, so before the CSRF check reads (and stores) an
     # oversized body; placed after auth so its 413 page knows who is logged in.
     "upr_portal.http.RequestSizeLimitMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "accounts.middleware.MfaEnrolmentMiddleware",
