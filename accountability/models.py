@@ -171,7 +171,13 @@ class Recommendation(models.Model):
     def label(self) -> str:
         if self.paragraph:
             return str(_("Recommendation %(paragraph)s") % {"paragraph": self.paragraph})
-        return str(_("Recommendation (cycle %(number)s)") % {"number": self.cycle.number})
+        # No paragraph numbers in the source (the 2010 UPR Info export): its place in the
+        # file and who made it tell recommendations apart.
+        values = {"position": self.position, "number": self.cycle.number}
+        if self.states:
+            values["state"] = self.states[0]
+            return str(_("Recommendation no. %(position)s, cycle %(number)s (%(state)s)") % values)
+        return str(_("Recommendation no. %(position)s, cycle %(number)s") % values)
 
 
 class ThemeMapping(models.Model):

@@ -555,3 +555,22 @@ def test_a_later_import_keeps_the_coordinators_mapping_decisions(coordinator, cy
     for rec in carrying:
         assert "work" in set(rec.themes.values_list("slug", flat=True))
     assert snapshot(cycle3) == before
+
+
+# --------------------------------------------------------------------------- labels
+
+
+def test_recommendations_without_paragraphs_have_labels_that_tell_them_apart(coordinator, cycle1):
+    """The 2010 export has no paragraph numbers: each label names its place in the file
+    and its (first) recommending state, so plans, suggestions and citations differ."""
+    imported(coordinator, cycle1, CYCLE1_BYTES, CYCLE1_NAME)
+    rows = list(Recommendation.objects.filter(cycle=cycle1).order_by("position"))
+    labels = [r.label for r in rows]
+    assert len(set(labels)) == len(rows) == 269
+    first = rows[0]
+    assert first.label == f"Recommendation no. 1, cycle 1 ({first.states[0]})"
+
+
+def test_a_recommendation_with_a_paragraph_is_labelled_by_it(coordinator, cycle3):
+    imported(coordinator, cycle3, CYCLE3_BYTES)
+    assert by_paragraph(cycle3, "26.142").label == "Recommendation 26.142"

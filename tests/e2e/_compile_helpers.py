@@ -8,8 +8,6 @@ They add to tests/e2e/conftest.py, never replace it:
 - ``demo_log_in(page, local, ...)``: a demo account through the real log-in page. Leads
   and coordinators must use two-factor authentication, so they get an authenticator
   whose secret the browser then types a code from.
-- ``clean_snaps(snap)``: the conftest's ``snap`` (axe scan and screenshot), then removes
-  the empty ``style`` attributes the screenshot leaves (see below).
 - ``download(page, locator)``: click a link as a person would and keep what the browser
   downloaded (``page.expect_download``); ``fetch(page, url)``: the same URL with the
   page's session (``page.request``), for its headers.
@@ -87,28 +85,6 @@ def demo_log_in(page: Page, local: str, *, snap: Callable[..., None] | None = No
             page.get_by_role("button", name=re.compile("sign in|log in|verify", re.I)).click()
     assert "/accounts/" not in page.url, f"log-in as {user.email} stopped at {page.url}"
     return user
-
-
-# Playwright's screenshot hides the text caret by styling every input and textarea and
-# then leaves an empty `style=""` behind. When htmx later swaps such an element, it copies
-# that attribute onto the new one ("settling"), which the strict CSP reports as an inline
-# style: an artefact of the screenshot, not of the portal, whose templates have no style
-# attributes at all. So the empty attributes are removed once the page is photographed.
-_CLEAR_EMPTY_STYLES = """() => {
-  for (const element of document.querySelectorAll('[style=""]')) {
-    element.removeAttribute('style');
-  }
-}"""
-
-
-def clean_snaps(snap: Callable[..., None]) -> Callable[..., None]:
-    """The conftest's ``snap``, leaving no empty style attributes on the page."""
-
-    def _snap(page: Page, label: str, **kwargs: object) -> None:
-        snap(page, label, **kwargs)
-        page.evaluate(_CLEAR_EMPTY_STYLES)
-
-    return _snap
 
 
 @dataclass

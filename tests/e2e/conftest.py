@@ -324,7 +324,10 @@ def snap(journey: Journey) -> Callable[..., None]:
         journey.log_for(page).raise_new()
         journey.count += 1
         path = journey.folder / f"{journey.count:02d}-{_slug(label)}.png"
-        page.screenshot(path=str(path), full_page=True)
+        # caret="initial": Playwright's default hides the caret with an inline style and
+        # leaves `style=""` on inputs, which htmx copies onto swapped elements and the
+        # strict CSP then reports as an inline style.
+        page.screenshot(path=str(path), full_page=True, caret="initial")
         shot = time.monotonic()
         check_a11y(page, label, axe_exceptions, journey)
         journey.log_for(page).raise_new()
@@ -417,15 +420,16 @@ def log_in(
         snap(page, "login")
     page.get_by_label("Email").fill(email)
     page.get_by_label("Password").fill(password)
-    page.get_by_label("Password").press("Enter")
-    page.wait_for_load_state("load")
+    # expect_navigation: "load" alone can be the old page's, before the POST navigates.
+    with page.expect_navigation():
+        page.get_by_label("Password").press("Enter")
     if totp_secret is not None:
         page.wait_for_url(re.compile(r"/accounts/2fa/authenticate/"))
         if snap:
             snap(page, "login-totp")
         page.get_by_label(re.compile("code", re.IGNORECASE)).fill(totp_code(totp_secret))
-        page.get_by_role("button", name=re.compile("sign in|log in|verify", re.I)).click()
-        page.wait_for_load_state("load")
+        with page.expect_navigation():
+            page.get_by_role("button", name=re.compile("sign in|log in|verify", re.I)).click()
     if "/accounts/login/" in page.url or "/accounts/2fa/authenticate/" in page.url:
         pytest.fail(f"log-in as {email} did not go through; still on {page.url}")
 

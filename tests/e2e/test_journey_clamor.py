@@ -25,7 +25,7 @@ from accountability.models import (
     Recommendation,
     ThemeMapping,
 )
-from tests.e2e._compile_helpers import clean_snaps, demo_log_in, demo_world
+from tests.e2e._compile_helpers import demo_log_in, demo_world
 from tests.factories import ReviewCycleFactory
 
 SOURCE = Path(settings.BASE_DIR) / "accountability" / "data" / "us-upr-cycle1-2010-uprinfo.csv"
@@ -225,7 +225,6 @@ def _official_submits_the_form(page: Page, snap) -> None:
 
 
 def test_un_recommendations_to_an_officials_commitment_on_the_scorecard(new_page, snap, tmp_path):
-    snap = clean_snaps(snap)
     demo_world(reports=False, accountability=False)  # the 2010 file is this journey's own
     ReviewCycleFactory(number=1, title=CYCLE_TITLE)
     upload = tmp_path / SOURCE.name

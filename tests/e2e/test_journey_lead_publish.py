@@ -13,7 +13,6 @@ from playwright.sync_api import Page, expect
 from reports.models import Citation, DocumentKind, Publication, Report, ReportStatus
 from tests.e2e._compile_helpers import (
     assert_pdf,
-    clean_snaps,
     demo_log_in,
     demo_world,
     download,
@@ -101,7 +100,6 @@ def _approve(page: Page, snap, label: str) -> str:
 
 
 def test_the_city_lead_drafts_cites_renders_approves_submits_and_publishes(page, snap):
-    snap = clean_snaps(snap)
     demo_world(reports=False, accountability=False)  # Harbor Falls' evidence is enough
     demo_log_in(page, "lead", snap=snap)
 

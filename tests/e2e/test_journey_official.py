@@ -18,7 +18,6 @@ from reports.models import DocumentKind, Publication
 from tests.e2e._compile_helpers import (
     PDF,
     assert_pdf,
-    clean_snaps,
     demo_user,
     demo_world,
     download,
@@ -73,7 +72,6 @@ def _take_up_a_recommendation(city: City) -> None:
 
 
 def test_an_official_downloads_the_published_report_and_the_handout_without_logging_in(page, snap):
-    snap = clean_snaps(snap)
     demo_world(reports=False, accountability=False)
     city = City.objects.get(slug="harbor-falls-wa")
     publication = _publish_the_local_report(city)
