@@ -173,7 +173,7 @@ class Recommendation(models.Model):
             return str(_("Recommendation %(paragraph)s") % {"paragraph": self.paragraph})
         # No paragraph numbers in the source (the 2010 UPR Info export): its place in the
         # file and who made it tell recommendations apart.
-        values = {"position": self.position, "number": self.cycle.number}
+        values: dict[str, object] = {"position": self.position, "number": self.cycle.number}
         if self.states:
             values["state"] = self.states[0]
             return str(_("Recommendation no. %(position)s, cycle %(number)s (%(state)s)") % values)
