@@ -2,15 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from celery import Task, shared_task
-from django.conf import settings
 from django.utils import timezone
 
 from cities import services
 from cities.models import Invitation, InvitationStatus
-from upr_portal.queueing import publish
+from upr_portal.queueing import lost_publish_cutoff, publish
 
 MAX_EMAIL_ATTEMPTS = 5
 
@@ -28,11 +25,9 @@ def invitation_send_email(self: Task, invitation_id: int) -> None:
 def invitations_send_pending() -> int:
     """Re-queue invitation emails whose publish was lost or whose worker died mid-send."""
     now = timezone.now()
-    # Give a freshly queued email time to be picked up before re-queueing it.
-    queued_before = now - timedelta(seconds=settings.QUEUED_WORK_REQUEUE_AFTER)
     stale = Invitation.objects.filter(
         status=InvitationStatus.PENDING, email_attempts__lt=MAX_EMAIL_ATTEMPTS
-    ).filter(services.invitation_email_claimable(now), updated_at__lt=queued_before)
+    ).filter(services.invitation_email_claimable(now), updated_at__lt=lost_publish_cutoff(now))
     count = 0
     for invitation_id in stale.values_list("id", flat=True)[:500]:
         if publish(invitation_send_email, invitation_id):

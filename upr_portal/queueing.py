@@ -8,9 +8,11 @@ stayed queued. Tasks receive ids only.
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 from typing import Any
 
 from celery import Task
+from django.conf import settings
 from django.db import transaction
 from kombu.exceptions import OperationalError
 from redis.exceptions import RedisError
@@ -37,3 +39,9 @@ def enqueue_on_commit(task: Task, *ids: int | str) -> None:
         publish(task, *ids)
 
     transaction.on_commit(_send)
+
+
+def lost_publish_cutoff(now: datetime) -> datetime:
+    """Work whose row has said "queued" since before this lost its publish (Redis was
+    down): the sweepers queue it again. See QUEUED_WORK_REQUEUE_AFTER."""
+    return now - timedelta(seconds=settings.QUEUED_WORK_REQUEUE_AFTER)

@@ -317,6 +317,8 @@ def imports_requeue_stale() -> list[int]:
     """Batches whose publish was lost (still queued) or whose worker died (still running
     long after the time limit): queue them again, or fail them after too many attempts.
     Returns the ids to publish."""
+    from upr_portal.queueing import lost_publish_cutoff
+
     now = timezone.now()
     stale_running = ImportBatch.objects.filter(
         status=ImportStatus.RUNNING, started_at__lt=now - STALE_RUNNING_AFTER
@@ -332,6 +334,6 @@ def imports_requeue_stale() -> list[int]:
     )
     lost = ImportBatch.objects.filter(
         status=ImportStatus.QUEUED,
-        updated_at__lt=now - timedelta(seconds=settings.QUEUED_WORK_REQUEUE_AFTER),
+        updated_at__lt=lost_publish_cutoff(now),
     ).values_list("pk", flat=True)[:100]
     return revived + list(lost)

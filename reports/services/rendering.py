@@ -35,14 +35,12 @@ from reports.models import (
 )
 from reports.selectors import render_job_done_for_hash
 from reports.services.common import report_audit
-from upr_portal.queueing import enqueue_on_commit
+from upr_portal.queueing import enqueue_on_commit, lost_publish_cutoff
 
 if TYPE_CHECKING:
     from accounts.models import User
 
 logger = logging.getLogger(__name__)
-
-# A queued job that no worker took within this time lost its publish (Redis was down).
 
 
 def stale_running_after() -> datetime.timedelta:
@@ -293,7 +291,7 @@ def render_jobs_requeue() -> list[int]:
     )
     lost = RenderJob.objects.filter(
         status=RenderStatus.QUEUED,
-        updated_at__lt=now - datetime.timedelta(seconds=settings.QUEUED_WORK_REQUEUE_AFTER),
+        updated_at__lt=lost_publish_cutoff(now),
     ).values_list("pk", flat=True)[:200]
     ids = revived + [pk for pk in lost if pk not in revived]
     RenderJob.objects.filter(pk__in=ids).update(updated_at=now)

